@@ -1,0 +1,108 @@
+"""The `playbook` command: a thin face over the core for contributors and CI."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import problems as report
+from .library import load_taxonomy, scan
+from .models import TYPES
+from .scaffold import ScaffoldError, scaffold
+from .schema import write_schemas
+from .settings import Settings, find_root, read_settings
+
+ROOT = click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The project folder (holding mkdocs.yml). Default: the nearest one above here.",
+)
+
+
+def _settings(root: Path | None) -> Settings:
+    return read_settings(root if root is not None else find_root(Path.cwd()))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="playbook-library")
+def cli() -> None:
+    """Check, scaffold and describe a leadership playbook library."""
+
+
+@cli.command()
+@ROOT
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "github", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, github for Actions annotations, json for tools.",
+)
+def check(root: Path | None, fmt: str) -> None:
+    """Check every item and the taxonomy; exit 1 when there are errors."""
+    settings = _settings(root)
+    _library, problems, count = scan(settings)
+    if fmt == "json":
+        click.echo(report.as_json(problems))
+    elif fmt == "github":
+        for problem in problems:
+            click.echo(report.github_annotation(problem))
+        click.echo(report.summary(problems, count))
+    else:
+        for problem in problems:
+            click.echo(str(problem))
+        click.echo(report.summary(problems, count))
+    sys.exit(1 if any(p.severity == "error" for p in problems) else 0)
+
+
+@cli.command()
+@ROOT
+@click.argument("kind", metavar="TYPE", type=click.Choice(TYPES))
+@click.argument("title")
+def new(root: Path | None, kind: str, title: str) -> None:
+    """Write a new TYPE item titled TITLE, every key commented, as a draft."""
+    settings = _settings(root)
+    taxonomy, _problems = load_taxonomy(settings)
+    try:
+        made = scaffold(settings, kind, title, taxonomy)
+    except ScaffoldError as exc:
+        raise click.ClickException(str(exc)) from None
+    shown = made.path.relative_to(settings.root).as_posix()
+    made.path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with made.path.open("x", encoding="utf-8", newline="\n") as handle:
+            handle.write(made.text)
+    except FileExistsError:
+        raise click.ClickException(
+            f"{shown} already exists; it was left as it is. Choose another title, or edit it."
+        ) from None
+    click.echo(f"wrote {shown}: fill it in, then run `playbook check`")
+
+
+@cli.command()
+@ROOT
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("schemas"),
+    show_default=True,
+    help="Folder for the JSON Schemas (relative to the project).",
+)
+def schema(root: Path | None, out: Path) -> None:
+    """Write a JSON Schema per item type and one for the taxonomy."""
+    settings = _settings(root)
+    folder = out if out.is_absolute() else settings.root / out
+    for path in write_schemas(folder):
+        click.echo(f"wrote {path}")
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=True)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)

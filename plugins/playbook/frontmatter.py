@@ -1,0 +1,388 @@
+"""Read front matter safely, keeping the position of every key and value.
+
+YAML is parsed event by event (libyaml when present), never composed into a graph, so anchors,
+aliases, tags, duplicate and non-text keys are refused as they stream by, before anything is
+built, and nesting is capped as it deepens. Scalars stay the text the contributor wrote: the
+model decides what is a number or a date, so `NO`, `1.10` and `12:30` are never reinterpreted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .problems import Problem
+
+try:  # libyaml is much faster; the pure-Python parser produces the same events
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_FRONT_MATTER_BYTES = 64 * 1024
+MAX_YAML_FILE_BYTES = 1024 * 1024
+MAX_DEPTH = 10
+FENCE = "---"
+
+_resolver = yaml.resolver.Resolver()
+_NULLS = {"", "~", "null", "Null", "NULL"}
+_STR_TAG = "tag:yaml.org,2002:str"
+
+Location = tuple[int, int]
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(slots=True)
+class Positions:
+    """Where each value (and each mapping key) stands in the file, by its path in the data."""
+
+    values: dict[Path_, Location] = field(default_factory=dict)
+    keys: dict[Path_, Location] = field(default_factory=dict)
+
+    def of_value(self, path: Path_) -> Location:
+        """The value at `path`, else the nearest enclosing value that has a position."""
+        for end in range(len(path), -1, -1):
+            found = self.values.get(path[:end])
+            if found:
+                return found
+        return (1, 1)
+
+    def of_key(self, path: Path_) -> Location:
+        return self.keys.get(path) or self.of_value(path)
+
+
+@dataclass(slots=True)
+class Document:
+    """A Markdown file split into its front matter (plain data) and its body."""
+
+    path: str
+    data: dict[str, Any] | None
+    positions: Positions
+    body: str
+    body_line: int
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class _Refused(Exception):
+    def __init__(self, line: int, col: int, message: str, hint: str = ""):
+        self.line, self.col, self.message, self.hint = line, col, message, hint
+
+
+def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
+    """UTF-8 (with or without BOM) to text with LF line ends, or a located problem."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        byte = raw[exc.start : exc.start + 1].hex()
+        return None, [
+            Problem(
+                path,
+                line,
+                col,
+                f"the file is not UTF-8 text (byte 0x{byte} cannot be decoded)",
+                "save the file as UTF-8 in your editor (most editors offer 'Save with encoding')",
+            )
+        ]
+    return text.replace("\r\n", "\n").replace("\r", "\n"), []
+
+
+def split(text: str, path: str) -> tuple[str | None, str, int, list[Problem]]:
+    """Split text into (front matter, body, body's first line); front matter None if absent."""
+    if not (text.startswith(FENCE) and text[3:].split("\n", 1)[0].strip() == ""):
+        return None, text, 1, []
+    lines = text.split("\n")
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in (FENCE, "..."):
+            return "\n".join(lines[1:index]) + "\n", "\n".join(lines[index + 1 :]), index + 2, []
+    return (
+        None,
+        "",
+        1,
+        [
+            Problem(
+                path,
+                1,
+                1,
+                "the front matter opened on line 1 is never closed",
+                "add a line holding only --- after the last key, before the Markdown text",
+            )
+        ],
+    )
+
+
+def read_file(file: Path, root: Path) -> Document:
+    """Read a Markdown file from disk; every failure becomes a located problem."""
+    path = file.relative_to(root).as_posix() if file.is_relative_to(root) else str(file)
+    if file.is_symlink():
+        return _failed(
+            path,
+            "symbolic links are not read",
+            "replace the link with the file itself; links can point outside the repository",
+        )
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        return _failed(path, f"the file cannot be read: {exc.strerror or exc}", "")
+    return read_text(raw, path)
+
+
+def _failed(path: str, message: str, hint: str) -> Document:
+    return Document(path, None, Positions(), "", 1, [Problem(path, 1, 1, message, hint)])
+
+
+def read_text(raw: bytes | str, path: str) -> Document:
+    """Read a whole Markdown document (front matter and body) from bytes or text."""
+    text, problems = decode(raw, path) if isinstance(raw, bytes) else (raw, [])
+    if text is None:
+        return Document(path, None, Positions(), "", 1, problems)
+    front, body, body_line, problems = split(text, path)
+    if front is None:
+        return Document(path, None, Positions(), body, body_line, problems)
+    size = len(front.encode("utf-8"))
+    if size > MAX_FRONT_MATTER_BYTES:
+        return Document(
+            path,
+            None,
+            Positions(),
+            body,
+            body_line,
+            [
+                Problem(
+                    path,
+                    1,
+                    1,
+                    f"the front matter is {size // 1024} KiB; the limit is "
+                    f"{MAX_FRONT_MATTER_BYTES // 1024} KiB",
+                    "move long text into the Markdown body below the closing ---",
+                )
+            ],
+        )
+    data, positions, problems = parse_yaml(front, path, line_offset=1)
+    positions.values[()] = (1, 1)  # a key missing from the front matter: point at its opening
+    if data is not None and not isinstance(data, dict):
+        line, col = positions.of_value(())
+        problems = [
+            Problem(
+                path,
+                line,
+                col,
+                "the front matter must be a set of `key: value` lines",
+                "start each line with a key such as `title:`",
+            )
+        ]
+        data = None
+    return Document(path, data, positions, body, body_line, problems)
+
+
+def parse_yaml(
+    text: str, path: str, *, line_offset: int = 0
+) -> tuple[Any, Positions, list[Problem]]:
+    """Parse one YAML document to plain data (dicts, lists, str, None) with positions.
+
+    `line_offset` is the number of file lines before the text (1 for front matter, whose
+    line 1 is the opening fence).
+    """
+    positions = Positions()
+    try:
+        data = _build(yaml.parse(text, Loader=_Loader), positions, line_offset)
+    except _Refused as refused:
+        return None, positions, [
+            Problem(path, refused.line, refused.col, refused.message, refused.hint)
+        ]
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = (mark.line if mark else 0) + 1 + line_offset
+        col = (mark.column if mark else 0) + 1
+        message, hint = _explain(exc, _char_at(text, mark))
+        return None, positions, [Problem(path, line, col, message, hint)]
+    except yaml.YAMLError as exc:  # reader errors: control characters and the like
+        mark = getattr(exc, "position", None)
+        message, hint = _explain(exc, "")
+        mark = mark if isinstance(mark, int) else 0
+        line = 1 + line_offset + text.count("\n", 0, mark)
+        col = mark - text.rfind("\n", 0, mark)
+        return None, positions, [Problem(path, line, col, message, hint)]
+    return data, positions, []
+
+
+def _char_at(text: str, mark: Any) -> str:
+    if mark is None:
+        return ""
+    lines = text.split("\n")
+    if mark.line >= len(lines):
+        return ""
+    return lines[mark.line][mark.column : mark.column + 1]
+
+
+def _explain(exc: yaml.YAMLError, char: str) -> tuple[str, str]:
+    """Turn a YAML parser complaint into a contributor's words and a fix."""
+    problem = str(getattr(exc, "problem", "") or exc)
+    if "control characters are not allowed" in problem or "special characters" in problem:
+        return (
+            "the text holds an invisible control character",
+            "delete the character (it often arrives by copy and paste) or retype the line",
+        )
+    if char == "\t" or "'\\t'" in problem:
+        return (
+            "a tab character is used for indentation",
+            "YAML indents with spaces only: replace the tab with spaces",
+        )
+    if "mapping values are not allowed" in problem:
+        return (
+            "a colon followed by a space inside a value starts a new key here",
+            'put the whole value in double quotes, e.g. title: "Lessons: what worked"',
+        )
+    if "could not find expected ':'" in problem or "simple key" in problem:
+        return (
+            "this line is not a `key: value` pair",
+            "check the indentation and that each key ends with a colon and a space",
+        )
+    if "expected <block end>" in problem or "did not find expected" in problem:
+        return (
+            "the indentation or a list marker is out of place",
+            "line keys up with their siblings and start list items with '- '",
+        )
+    if "found unexpected end of stream" in problem or "found unexpected" in problem:
+        return (
+            f"YAML cannot read this: {problem}",
+            "a quote or bracket is probably left open; close it on the same line",
+        )
+    return f"YAML cannot read this: {problem}", "check the indentation and quoting on this line"
+
+
+_KEY_IS_TEXT: dict[str, bool] = {}
+
+
+def _key_is_text(key: str) -> bool:
+    """Whether a plain key stays text under YAML's implicit typing (cached: keys repeat)."""
+    found = _KEY_IS_TEXT.get(key)
+    if found is None:
+        found = _resolver.resolve(yaml.ScalarNode, key, (True, False)) == _STR_TAG
+        if len(_KEY_IS_TEXT) < 10_000:
+            _KEY_IS_TEXT[key] = found
+    return found
+
+
+_SCALAR, _MAP, _SEQ, _ALIAS = (
+    yaml.ScalarEvent,
+    yaml.MappingStartEvent,
+    yaml.SequenceStartEvent,
+    yaml.AliasEvent,
+)
+_ENDS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+_SKIP = (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)
+
+
+def _build(events: Any, positions: Positions, line_offset: int) -> Any:
+    """Build plain data from parser events, refusing what the contract forbids."""
+    # Each frame: [container, path, pending_key, key_location, seen_keys]
+    stack: list[list[Any]] = []
+    root: Any = None
+    documents = 0
+    values = positions.values
+    keys = positions.keys
+    for event in events:
+        kind = type(event)
+        if kind in _ENDS:
+            root = stack.pop()[0]
+            continue
+        if kind in _SKIP:
+            continue
+        mark = event.start_mark
+        line, col = mark.line + 1 + line_offset, mark.column + 1
+        if kind is yaml.DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                raise _Refused(
+                    line, col, "only one YAML document is allowed here", "remove the extra '---'"
+                )
+            continue
+        if kind is _ALIAS:
+            raise _Refused(
+                line,
+                col,
+                f"YAML aliases (*{event.anchor}) are not allowed",
+                "write the value out in full; aliases can expand to huge documents",
+            )
+        if event.anchor:
+            raise _Refused(
+                line,
+                col,
+                f"YAML anchors (&{event.anchor}) are not allowed",
+                "remove the anchor and write each value out in full",
+            )
+        tag = event.tag
+        if tag and tag != "!" and tag != _STR_TAG:
+            raise _Refused(
+                line,
+                col,
+                f"YAML tags such as '{tag}' are not allowed",
+                "remove the tag; if the value must stay text, put it in double quotes",
+            )
+        parent = stack[-1] if stack else None
+        if parent is not None and parent[2] is None and type(parent[0]) is dict:
+            # This event is a mapping key.
+            if kind is not _SCALAR:
+                raise _Refused(
+                    line, col, "a key must be plain text", "write keys as simple words, e.g. title:"
+                )
+            key = event.value
+            if event.implicit[0] and not _key_is_text(key):
+                raise _Refused(
+                    line,
+                    col,
+                    f"the key '{key}' is not text (YAML reads it as a number, boolean or null)",
+                    "keys must be words such as title or summary",
+                )
+            seen = parent[4]
+            if key in seen:
+                raise _Refused(
+                    line,
+                    col,
+                    f"the key '{key}' appears twice",
+                    f"it was first set on line {seen[key][0]}; keep one of the two",
+                )
+            seen[key] = parent[3] = (line, col)
+            parent[2] = key
+            continue
+        # This event is a value: the root, a list element or a mapping value.
+        if parent is None:
+            path: Path_ = ()
+        elif parent[2] is not None:
+            path = (*parent[1], parent[2])
+            keys[path] = parent[3]
+        else:
+            path = (*parent[1], len(parent[0]))
+        values[path] = (line, col)
+        if kind is _SCALAR:
+            value: Any = event.value
+            if event.implicit[0] and value in _NULLS:
+                value = None
+        else:
+            if len(stack) >= MAX_DEPTH:
+                raise _Refused(
+                    line,
+                    col,
+                    f"the data is nested more than {MAX_DEPTH} levels deep",
+                    "the content model needs at most four levels; flatten this value",
+                )
+            value = {} if kind is _MAP else []
+            stack.append([value, path, None, None, {}])
+        if parent is None:
+            root = value
+        elif parent[2] is not None:
+            parent[0][parent[2]] = value
+            parent[2] = None
+        else:
+            parent[0].append(value)
+    return root

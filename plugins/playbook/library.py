@@ -1,0 +1,511 @@
+"""Load a library from disk, check every rule of the content model, and link it up."""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from .frontmatter import MAX_YAML_FILE_BYTES, Document, Positions, parse_yaml, read_file
+from .models import (
+    MODELS,
+    SLUG_PATTERN,
+    TYPE_NAMES,
+    TYPES,
+    ItemBase,
+    MilestoneFramework,
+    Taxonomy,
+)
+from .problems import ContentError, Problem, did_you_mean
+from .settings import Settings, read_settings
+from .validation import validate
+
+# relation -> (label on the source's page, label on the target's page)
+RELATIONS = {
+    "uses": ("Uses", "Used in"),
+    "applies": ("Applies", "Applied in"),
+    "related": ("Related", "Related"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    source: str
+    target: str
+    relation: str
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One library item: its checked front matter (`meta`) and its Markdown body."""
+
+    id: str
+    path: str
+    meta: ItemBase
+    body: str
+    body_line: int
+    positions: Positions = field(compare=False, repr=False)
+
+    @property
+    def type(self) -> str:
+        return self.meta.type  # type: ignore[attr-defined, no-any-return]
+
+    @property
+    def title(self) -> str:
+        return self.meta.title
+
+    @property
+    def draft(self) -> bool:
+        return self.meta.status == "draft"
+
+    @property
+    def url(self) -> str:
+        """The site URL, mirroring the source path: case_studies/x.md -> case_studies/x/."""
+        stem = self.path[: -len(".md")]
+        return (stem[: -len("index")] if stem.endswith("/index") else stem + "/").lstrip("/")
+
+
+@dataclass(frozen=True)
+class Library:
+    """A checked library: items by id, type and competency, with links both ways."""
+
+    settings: Settings
+    taxonomy: Taxonomy
+    items: Mapping[str, Item]
+    by_type: Mapping[str, tuple[Item, ...]]
+    by_competency: Mapping[str, tuple[Item, ...]]
+    outgoing: Mapping[str, tuple[Link, ...]]
+    incoming: Mapping[str, tuple[Link, ...]]
+    warnings: tuple[Problem, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[Item]:
+        return iter(self.items.values())
+
+    def published(self) -> Library:
+        """The library as a build publishes it: drafts and every link to them left out."""
+        if not any(item.draft for item in self):
+            return self
+        return _assemble(
+            self.settings,
+            self.taxonomy,
+            [item for item in self if not item.draft],
+            self.warnings,
+        )
+
+
+def _frozen(mapping: Mapping[str, list[Any]]) -> Mapping[str, tuple[Any, ...]]:
+    return MappingProxyType({key: tuple(value) for key, value in mapping.items()})
+
+
+def _links_of(item: Item) -> Iterator[tuple[str, str, str | int]]:
+    """(target id, relation, key) for each explicit reference an item makes."""
+    meta: Any = item.meta
+    for key, relation in (("uses", "uses"), ("playbooks", "applies"), ("related", "related")):
+        for target in getattr(meta, key, ()):
+            yield target, relation, key
+
+
+def _assemble(
+    settings: Settings, taxonomy: Taxonomy, items: Iterable[Item], warnings: tuple[Problem, ...]
+) -> Library:
+    by_id = {item.id: item for item in items}
+    by_type: dict[str, list[Item]] = {t: [] for t in TYPES}
+    by_competency: dict[str, list[Item]] = {c.id: [] for c in taxonomy.competencies}
+    outgoing: dict[str, list[Link]] = defaultdict(list)
+    incoming: dict[str, list[Link]] = defaultdict(list)
+    for item in sorted(by_id.values(), key=lambda i: (i.title.casefold(), i.id)):
+        by_type[item.type].append(item)
+        for competency in item.meta.competencies:
+            by_competency.setdefault(competency, []).append(item)
+        for target, relation, _key in _links_of(item):
+            if target in by_id and target != item.id:
+                link = Link(item.id, target, relation)
+                outgoing[item.id].append(link)
+                incoming[target].append(link)
+    return Library(
+        settings=settings,
+        taxonomy=taxonomy,
+        items=MappingProxyType(by_id),
+        by_type=_frozen(by_type),
+        by_competency=_frozen(by_competency),
+        outgoing=_frozen(outgoing),
+        incoming=_frozen(incoming),
+        warnings=warnings,
+    )
+
+
+# ---------------------------------------------------------------- reading
+
+
+def load_taxonomy(settings: Settings) -> tuple[Taxonomy | None, list[Problem]]:
+    file = settings.root / settings.taxonomy
+    path = settings.taxonomy
+    if not file.is_file():
+        return None, [
+            Problem(
+                path,
+                1,
+                1,
+                "the taxonomy file is missing",
+                "create it with a `competencies:` list (see the contributing guide)",
+            )
+        ]
+    raw = file.read_bytes()
+    if len(raw) > MAX_YAML_FILE_BYTES:
+        return None, [Problem(path, 1, 1, "the taxonomy file is larger than 1 MiB", "")]
+    from .frontmatter import decode
+
+    text, problems = decode(raw, path)
+    if text is None:
+        return None, problems
+    data, positions, problems = parse_yaml(text, path)
+    if problems:
+        return None, problems
+    if not isinstance(data, dict):
+        return None, [Problem(path, 1, 1, "the taxonomy must be a set of `key: value` lines", "")]
+    taxonomy, problems = validate(Taxonomy, data, positions, path)
+    if taxonomy is None:
+        return None, problems
+    assert isinstance(taxonomy, Taxonomy)
+    for vocabulary in ("competencies", "modalities", "levels"):
+        seen: dict[str, int] = {}
+        for index, term in enumerate(getattr(taxonomy, vocabulary)):
+            if term.id in seen:
+                line, col = positions.of_value((vocabulary, index, "id"))
+                problems.append(
+                    Problem(
+                        path,
+                        line,
+                        col,
+                        f"the {vocabulary} id '{term.id}' is defined twice",
+                        f"it is also entry {seen[term.id] + 1} of {vocabulary}; rename or remove one",
+                    )
+                )
+            seen[term.id] = index
+    return (None if problems else taxonomy), problems
+
+
+def source_files(settings: Settings) -> Iterator[tuple[Path, bool]]:
+    """(file, must_be_item) for every Markdown file of the library, symlinks included."""
+    seen: set[Path] = set()
+    folders = [(s, True) for s in settings.sources] + [(settings.docs_dir, False)]
+    for folder, must in folders:
+        base = settings.root / folder
+        if not base.is_dir():
+            continue
+        for directory, dirs, files in os.walk(base):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(files):
+                file = Path(directory) / name
+                if name.endswith(".md") and not name.startswith(".") and file not in seen:
+                    seen.add(file)
+                    yield file, must
+            for name in dirs:  # a symlinked folder is not walked; say so
+                if (Path(directory) / name).is_symlink():
+                    yield Path(directory) / name, True
+
+
+def read_item(document: Document, must_be_item: bool) -> tuple[Item | None, list[Problem]]:
+    """Check one document against the model of its type."""
+    path = document.path
+    if document.problems:
+        return None, document.problems
+    data = document.data
+    if data is None:
+        if not must_be_item:
+            return None, []
+        return None, [
+            Problem(
+                path,
+                1,
+                1,
+                "the file has no front matter",
+                "start it with a line ---, the keys (type, title, summary, competencies, ...), "
+                "and another ---; `playbook new` writes one for you",
+            )
+        ]
+    if "type" not in data:
+        if not must_be_item:
+            return None, []
+        return None, [
+            Problem(path, 1, 1, "'type' is required", "valid values: " + ", ".join(TYPES))
+        ]
+    kind = data["type"]
+    if kind not in MODELS:
+        line, col = document.positions.of_value(("type",))
+        return None, [
+            Problem(path, line, col, f"unknown type '{kind}'", did_you_mean(kind, TYPES))
+        ]
+    meta, problems = validate(MODELS[kind], data, document.positions, path)
+    if meta is None:
+        return None, problems
+    assert isinstance(meta, ItemBase)
+    stem = Path(path).stem
+    item_id = meta.id or stem
+    if meta.id is None and not _is_slug(stem):
+        from .models import slugify
+
+        return None, [
+            Problem(
+                path,
+                1,
+                1,
+                f"the file name '{stem}' is not a valid id",
+                f"rename the file to '{slugify(stem) or 'item'}.md' or set `id:` in the front matter",
+            )
+        ]
+    return Item(item_id, path, meta, document.body, document.body_line, document.positions), []
+
+
+def _is_slug(text: str) -> bool:
+    import re
+
+    return re.fullmatch(SLUG_PATTERN, text) is not None
+
+
+# ---------------------------------------------------------------- checking across items
+
+
+@dataclass(frozen=True, slots=True)
+class _Refs:
+    """The reference lists of one file, from its model or, if that failed, its raw data."""
+
+    path: str
+    id: str
+    draft: bool
+    positions: Positions
+    lists: Mapping[str, tuple[str, ...]]
+
+    @classmethod
+    def of_item(cls, item: Item) -> _Refs:
+        lists = {key: tuple(getattr(item.meta, key, ())) for key in _LIST_KEYS}
+        return cls(item.path, item.id, item.draft, item.positions, lists)
+
+    @classmethod
+    def of_raw(cls, document: Document) -> _Refs:
+        data = document.data or {}
+        lists = {
+            key: tuple(v if isinstance(v, str) else "" for v in data[key])
+            for key in _LIST_KEYS
+            if isinstance(data.get(key), list)
+        }
+        stem = Path(document.path).stem
+        item_id = data.get("id") if isinstance(data.get("id"), str) else stem
+        draft = data.get("status") == "draft"
+        return cls(document.path, str(item_id), draft, document.positions, lists)
+
+
+_LIST_KEYS = ("competencies", "levels", "modalities", "related", "uses", "playbooks")
+_VOCABULARY = {"competencies": "competency", "levels": "level", "modalities": "modality"}
+_TARGETS = {
+    "uses": ("milestone-framework", "feedback-template"),
+    "playbooks": ("playbook",),
+    "related": TYPES,
+}
+
+
+class _Checker:
+    def __init__(self, taxonomy: Taxonomy, items: dict[str, Item], broken: set[str]):
+        self.items = items
+        self.broken = broken  # ids of files with errors of their own: not reported again
+        self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
+        self.vocab = {
+            "competencies": {t.id for t in taxonomy.competencies},
+            "modalities": {t.id for t in taxonomy.modalities},
+            "levels": {t.id for t in taxonomy.levels},
+        }
+
+    def report(self, refs: _Refs, loc: tuple[Any, ...], message: str, hint: str = "") -> None:
+        line, col = refs.positions.of_value(loc)
+        self.problems.append(Problem(refs.path, line, col, message, hint))
+
+    def check(self, refs: _Refs) -> None:
+        for key, values in refs.lists.items():
+            seen: set[str] = set()
+            for index, value in enumerate(values):
+                if not value:
+                    continue
+                loc = (key, index)
+                if value in seen:
+                    self.report(refs, loc, f"'{value}' is listed twice in '{key}'", "remove one")
+                seen.add(value)
+                if key in _VOCABULARY:
+                    known = self.vocab[key]
+                    if value not in known:
+                        message = f"unknown {_VOCABULARY[key]} '{value}'"
+                        self.report(refs, loc, message, did_you_mean(value, known))
+                else:
+                    self.reference(refs, key, loc, value)
+
+    def reference(self, refs: _Refs, key: str, loc: tuple[Any, ...], target: str) -> None:
+        other = self.items.get(target)
+        types = _TARGETS[key]
+        if other is None and target in self.broken:
+            return
+        if target == refs.id:
+            self.report(refs, loc, f"'{target}' refers to itself in '{key}'", "remove it")
+        elif other is None:
+            candidates = (i.id for i in self.items.values() if i.type in types)
+            self.report(refs, loc, f"no item has the id '{target}'", did_you_mean(target, candidates))
+        elif other.type not in types:
+            names = " or ".join(TYPE_NAMES[t].lower() + "s" for t in types)
+            self.report(
+                refs,
+                loc,
+                f"'{target}' is a {TYPE_NAMES[other.type].lower()}, but '{key}' takes {names}",
+                "move it to `related:` if the link is still wanted",
+            )
+        elif other.draft and not refs.draft:
+            line, col = refs.positions.of_value(loc)
+            self.warnings.append(
+                Problem(
+                    refs.path,
+                    line,
+                    col,
+                    f"'{target}' is a draft, so this link will not show in the built site",
+                    f"publish {other.path} or remove the link",
+                    severity="warning",
+                )
+            )
+
+    def milestones(self, item: Item, meta: MilestoneFramework) -> None:
+        refs = _Refs.of_item(item)
+        where: dict[str, tuple[int, int]] = {}
+        graph: dict[str, tuple[str, ...]] = {}
+        for s, stage in enumerate(meta.stages):
+            for m, milestone in enumerate(stage.milestones):
+                loc = ("stages", s, "milestones", m)
+                if milestone.id in where:
+                    self.report(
+                        refs,
+                        (*loc, "id"),
+                        f"the milestone id '{milestone.id}' is used twice in this framework",
+                        "milestone ids must be unique within a framework",
+                    )
+                where[milestone.id] = (s, m)
+                graph[milestone.id] = tuple(milestone.requires)
+                if milestone.competency not in self.vocab["competencies"]:
+                    self.report(
+                        refs,
+                        (*loc, "competency"),
+                        f"unknown competency '{milestone.competency}'",
+                        did_you_mean(milestone.competency, self.vocab["competencies"]),
+                    )
+        for s, stage in enumerate(meta.stages):
+            for m, milestone in enumerate(stage.milestones):
+                for r, required in enumerate(milestone.requires):
+                    loc = ("stages", s, "milestones", m, "requires", r)
+                    if required not in graph:
+                        self.report(
+                            refs,
+                            loc,
+                            f"no milestone '{required}' in this framework",
+                            did_you_mean(required, graph),
+                        )
+        for cycle in _cycles(graph):
+            s, m = where[cycle[0]]
+            self.report(
+                refs,
+                ("stages", s, "milestones", m, "requires"),
+                "milestone prerequisites go round in a circle: " + " -> ".join(cycle),
+                "a milestone cannot require itself, directly or through others; remove one link",
+            )
+
+
+def _cycles(graph: Mapping[str, tuple[str, ...]]) -> list[list[str]]:
+    """One cycle for each strongly tangled group of prerequisites (iterative DFS)."""
+    state: dict[str, int] = {}  # 1 on the current path, 2 done
+    cycles = []
+    for start in graph:
+        if state.get(start):
+            continue
+        path: list[str] = []
+        stack: list[tuple[str, Iterator[str]]] = [(start, iter(graph[start]))]
+        state[start] = 1
+        path.append(start)
+        while stack:
+            node, children = stack[-1]
+            for child in children:
+                if child not in graph:
+                    continue
+                if state.get(child) == 1:
+                    cycles.append(path[path.index(child) :] + [child])
+                elif not state.get(child):
+                    state[child] = 1
+                    path.append(child)
+                    stack.append((child, iter(graph[child])))
+                    break
+            else:
+                stack.pop()
+                state[node] = 2
+                path.pop()
+    return cycles
+
+
+# ---------------------------------------------------------------- entry points
+
+
+def scan(settings: Settings) -> tuple[Library | None, list[Problem], int]:
+    """Read and check everything; return the library (None on errors), problems, item count."""
+    taxonomy, problems = load_taxonomy(settings)
+    items: dict[str, Item] = {}
+    unchecked: list[_Refs] = []  # files whose model failed: still check their references
+    count = 0
+    for file, must in source_files(settings):
+        document = read_file(file, settings.root)
+        item, item_problems = read_item(document, must)
+        problems.extend(item_problems)
+        if item is None:
+            if item_problems:
+                count += 1
+                if document.data is not None:
+                    unchecked.append(_Refs.of_raw(document))
+            continue
+        count += 1
+        if item.id in items:
+            line, col = item.positions.of_value(("id",)) if item.meta.id else (1, 1)
+            problems.append(
+                Problem(
+                    item.path,
+                    line,
+                    col,
+                    f"the id '{item.id}' is already used by {items[item.id].path}",
+                    "ids must be unique across the library: rename the file or set another `id:`",
+                )
+            )
+            continue
+        items[item.id] = item
+    if taxonomy is None:
+        return None, problems, count
+    checker = _Checker(taxonomy, items, {refs.id for refs in unchecked})
+    for item in items.values():
+        checker.check(_Refs.of_item(item))
+        if isinstance(item.meta, MilestoneFramework):
+            checker.milestones(item, item.meta)
+    for refs in unchecked:
+        checker.check(refs)
+    problems.extend(checker.problems)
+    warnings = tuple(sorted(checker.warnings))
+    if problems:
+        return None, sorted(problems) + list(warnings), count
+    return _assemble(settings, taxonomy, items.values(), warnings), list(warnings), count
+
+
+def load(root: Path | str, settings: Settings | None = None) -> Library:
+    """Load and check the library of the project at `root`; raise ContentError on errors."""
+    settings = settings or read_settings(Path(root))
+    library, problems, _count = scan(settings)
+    if library is None:
+        raise ContentError([p for p in problems if p.severity == "error"])
+    return library
+
+
+__all__ = ["Item", "Library", "Link", "RELATIONS", "load", "scan", "replace"]

@@ -1,0 +1,175 @@
+"""`playbook new`: a new item file with every key of its type, commented, valid as a draft."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from .models import TYPES, Taxonomy, slugify
+from .settings import Settings
+
+FOLDERS = {
+    "case-study": "case_studies",
+    "playbook": "playbooks",
+    "milestone-framework": "playbooks",
+    "feedback-template": "playbooks",
+}
+
+COMMON = """\
+---
+# {type_name}. Every key is explained in content/contributing.md; run `playbook check` after editing.
+type: {type}
+title: {title}
+# One or two plain sentences: what a reader gets from this page.
+summary: Replace this with one or two sentences that say what this {noun} is about.
+# 1 to 8 competency ids from content/taxonomy.yml, e.g. [{competency_examples}]
+competencies: [{competency}]
+# Optional: career levels ({levels})
+levels: []
+# Optional: ids of other library items worth reading next (shown on both pages)
+related: []
+authors: []
+updated: {today}
+# draft shows in `mkdocs serve` only; change to published when it is ready
+status: draft
+"""
+
+BODIES = {
+    "case-study": """\
+# The organisation; anonymise it if needed, e.g. "A regional logistics firm"
+organization: Replace with the organisation
+industry: Replace with the industry
+# Optional: the function or department
+function: Replace with the function
+# Modality ids from the taxonomy, e.g. [{modality_examples}]
+modalities: [{modality}]
+# Optional: how long the programme ran
+duration_months: 6
+# At least one measurable outcome; quote values that hold % or : e.g. "62%"
+outcomes:
+  - measure: Replace with what was measured
+    before: "0"
+    after: "0"
+    timeframe: 6 months
+lessons:
+  - Replace with a lesson another organisation could use.
+# Optional: ids of the playbooks this case applied
+playbooks: []
+---
+
+!!! note "Illustrative case"
+    Say here whether names and figures are real or illustrative.
+
+## Context
+
+## What they did
+
+## What changed
+
+## What they would do differently
+""",
+    "playbook": """\
+# Modality ids from the taxonomy, e.g. [{modality_examples}]
+modalities: [{modality}]
+# At least one phase; weeks and outputs are optional
+phases:
+  - name: Replace with the first phase
+    weeks: 4
+    activities:
+      - Replace with an activity
+    outputs:
+      - Replace with what the phase produces
+measures:
+  leading:
+    - Replace with an early signal
+  lagging:
+    - Replace with a result that shows later
+# Optional: ids of milestone frameworks and feedback templates this playbook uses
+uses: []
+---
+
+## When to use it
+
+## How the parts fit together
+""",
+    "milestone-framework": """\
+# Stages in order; each milestone id is unique within this framework
+stages:
+  - name: Replace with the first stage
+    milestones:
+      - id: first-milestone
+        title: Replace with the milestone
+        competency: {competency}
+        evidence: Replace with what an observer can see or check.
+        weeks: 4
+        # Optional: ids of milestones that come first
+        requires: []
+---
+
+## How to use this framework
+""",
+    "feedback-template": """\
+# What the template is for, on one line
+purpose: Replace with the purpose
+audience: Replace with who fills it in
+minutes: 20
+# Sections in print order; kind is text (with lines), rating (with scale) or checklist (with items)
+sections:
+  - title: Replace with a section title
+    prompt: Replace with the question to answer.
+    kind: text
+    lines: 4
+  - title: Replace with a rating
+    prompt: Replace with what to rate.
+    kind: rating
+    scale: {{min: 1, max: 5, low_label: Not yet, high_label: Consistently}}
+  - title: Replace with a checklist
+    prompt: Tick what applies.
+    kind: checklist
+    items:
+      - Replace with an item
+---
+
+## How to run it
+""",
+}
+
+
+@dataclass(frozen=True)
+class Scaffold:
+    path: Path
+    text: str
+
+
+class ScaffoldError(Exception):
+    """Raised with a message for the contributor when no file can be written."""
+
+
+def scaffold(settings: Settings, kind: str, title: str, taxonomy: Taxonomy | None) -> Scaffold:
+    if kind not in TYPES:
+        raise ScaffoldError(f"unknown type '{kind}'; valid types: {', '.join(TYPES)}")
+    slug = slugify(title)
+    if not slug:
+        raise ScaffoldError(
+            f"the title {title!r} gives no usable file name; use letters or digits in it"
+        )
+    path = settings.root / FOLDERS[kind] / f"{slug}.md"
+    competencies = [c.id for c in taxonomy.competencies] if taxonomy else ["strategic-thinking"]
+    modalities = [m.id for m in taxonomy.modalities] if taxonomy else []
+    levels = [lv.id for lv in taxonomy.levels] if taxonomy else []
+    fields = {
+        "type": kind,
+        "type_name": kind.replace("-", " ").capitalize(),
+        "noun": kind.replace("-", " "),
+        # a JSON string is a valid YAML double-quoted scalar: any title stays text
+        "title": json.dumps(title.strip(), ensure_ascii=False),
+        "competency": competencies[0],
+        "competency_examples": ", ".join(competencies[:3]),
+        "levels": ", ".join(levels),
+        "modality": modalities[0] if modalities else "coaching",
+        "modality_examples": ", ".join(modalities[:3]),
+        "today": date.today().isoformat(),
+    }
+    return Scaffold(path, COMMON.format(**fields) + BODIES[kind].format(**fields))
