@@ -196,11 +196,29 @@ def parse_yaml(
     try:
         data = _build(yaml.parse(text, Loader=_Loader), positions, line_offset)
     except _Refused as refused:
-        return None, positions, [
-            Problem(path, refused.line, refused.col, refused.message, refused.hint)
-        ]
+        return (
+            None,
+            positions,
+            [Problem(path, refused.line, refused.col, refused.message, refused.hint)],
+        )
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if "flow" in str(exc.context) and exc.context_mark and "expected ','" in str(exc.problem):
+            mark = exc.context_mark  # an unclosed bracket: point at where it opened
+            return (
+                None,
+                positions,
+                [
+                    Problem(
+                        path,
+                        mark.line + 1 + line_offset,
+                        mark.column + 1,
+                        "this bracket is never closed",
+                        "close the list with ] (or the mapping with }) on the same line, "
+                        "or quote the value if the bracket is part of the text",
+                    )
+                ],
+            )
         line = (mark.line if mark else 0) + 1 + line_offset
         col = (mark.column if mark else 0) + 1
         message, hint = _explain(exc, _char_at(text, mark))
@@ -337,6 +355,10 @@ def _build(events: Any, positions: Positions, line_offset: int) -> Any:
                     line, col, "a key must be plain text", "write keys as simple words, e.g. title:"
                 )
             key = event.value
+            if key == "<<" and event.implicit[0]:
+                raise _Refused(
+                    line, col, "YAML merge keys (<<) are not allowed", "write the keys out in full"
+                )
             if event.implicit[0] and not _key_is_text(key):
                 raise _Refused(
                     line,

@@ -240,9 +240,7 @@ def read_item(document: Document, must_be_item: bool) -> tuple[Item | None, list
     kind = data["type"]
     if kind not in MODELS:
         line, col = document.positions.of_value(("type",))
-        return None, [
-            Problem(path, line, col, f"unknown type '{kind}'", did_you_mean(kind, TYPES))
-        ]
+        return None, [Problem(path, line, col, f"unknown type '{kind}'", did_you_mean(kind, TYPES))]
     meta, problems = validate(MODELS[kind], data, document.positions, path)
     if meta is None:
         return None, problems
@@ -354,7 +352,9 @@ class _Checker:
             self.report(refs, loc, f"'{target}' refers to itself in '{key}'", "remove it")
         elif other is None:
             candidates = (i.id for i in self.items.values() if i.type in types)
-            self.report(refs, loc, f"no item has the id '{target}'", did_you_mean(target, candidates))
+            self.report(
+                refs, loc, f"no item has the id '{target}'", did_you_mean(target, candidates)
+            )
         elif other.type not in types:
             names = " or ".join(TYPE_NAMES[t].lower() + "s" for t in types)
             self.report(

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -60,11 +61,38 @@ def _real_date(value: Any) -> Any:
         ) from None
 
 
+# C0/C1 controls (tab and line feed aside) and the bidirectional overrides that make text
+# display differently from what it is ("Trojan Source").
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(value: str) -> str:
+    found = _INVISIBLE.search(value)
+    if found:
+        raise PydanticCustomError(
+            "content",
+            "the text holds an invisible control character (U+{code}) at position {at}",
+            {
+                "code": f"{ord(found.group()):04X}",
+                "at": found.start() + 1,
+                "hint": "delete it and retype the text around it; such characters arrive by copy "
+                "and paste and can make text display differently from what it is",
+            },
+        )
+    return value
+
+
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=100)]
 Line = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300, pattern=r"^[^\n]*$")
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=300, pattern=r"^[^\n]*$"),
+    AfterValidator(_visible),
 ]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=5000),
+    AfterValidator(_visible),
+]
 Day = Annotated[date, BeforeValidator(_real_date)]
 Count = Annotated[int, Field(ge=1, le=520)]
 

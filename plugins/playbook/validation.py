@@ -65,6 +65,8 @@ def _explain(error: dict[str, Any], model: type[BaseModel]) -> tuple[str, str]:
     key = str(loc[-1]) if loc else "front matter"
     ctx = error.get("ctx") or {}
     value = error.get("input")
+    if value is None and kind.endswith("_type"):
+        return f"'{name}' has no value", f"write a value after `{key}:` or remove the key"
     if kind == "missing":
         return f"'{name}' is required", f"add `{key}:` with a value"
     if kind == "extra_forbidden":

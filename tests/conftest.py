@@ -1,0 +1,189 @@
+"""Fixtures: small real libraries written to disk in tmp_path."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+TAXONOMY = """\
+competencies:
+  - id: strategic-thinking
+    name: Strategic thinking
+    group: Leading the business
+    description: Seeing where the organisation must go.
+  - id: delegation
+    name: Delegation
+    group: Leading others
+    description: Handing over work and authority.
+  - id: feedback-practice
+    name: Feedback practice
+    group: Leading others
+    description: Giving and receiving feedback.
+modalities:
+  - id: coaching
+    name: Coaching
+  - id: peer-feedback
+    name: Peer feedback
+levels:
+  - id: emerging
+    name: Emerging leader
+  - id: senior
+    name: Senior leader
+"""
+
+MKDOCS_YML = """\
+site_name: Test library
+docs_dir: content
+theme:
+  name: material
+plugins:
+  - search
+  - playbook
+"""
+
+PLAYBOOK = """\
+---
+type: playbook
+title: Peer circles
+summary: Six leaders meet monthly to coach each other.
+competencies: [feedback-practice, delegation]
+levels: [emerging]
+modalities: [coaching]
+phases:
+  - name: Launch
+    weeks: 2
+    activities: [Agree norms]
+    outputs: [A charter]
+measures:
+  leading: [Attendance]
+  lagging: [Retention]
+uses: [review-form]
+updated: 2026-01-05
+---
+
+## How it works
+
+Circles meet monthly.
+"""
+
+TEMPLATE = """\
+---
+type: feedback-template
+title: Review form
+summary: A one-page review.
+competencies: [feedback-practice]
+purpose: Review progress against milestones
+minutes: 20
+sections:
+  - title: What happened
+    prompt: Describe what you saw.
+    kind: text
+    lines: 4
+  - title: Consistency
+    prompt: How consistent was it?
+    kind: rating
+    scale: {min: 1, max: 5, low_label: Rarely, high_label: Always}
+  - title: Next steps
+    prompt: Tick what applies.
+    kind: checklist
+    items: [Book a follow-up, Share with the coach]
+---
+Print it.
+"""
+
+FRAMEWORK = """\
+---
+type: milestone-framework
+title: Circle milestones
+summary: What progress looks like.
+competencies: [feedback-practice]
+stages:
+  - name: Foundations
+    milestones:
+      - id: norms
+        title: Norms agreed
+        competency: feedback-practice
+        evidence: A written charter.
+        weeks: 2
+  - name: Practice
+    milestones:
+      - id: first-feedback
+        title: First feedback given
+        competency: delegation
+        evidence: A logged conversation.
+        requires: [norms]
+---
+"""
+
+CASE = """\
+---
+type: case-study
+title: Circles at a hospital
+summary: Ward managers coached each other.
+competencies: [feedback-practice, strategic-thinking]
+levels: [emerging]
+organization: A regional hospital network
+industry: Healthcare
+modalities: [peer-feedback]
+duration_months: 12
+outcomes:
+  - measure: Retention
+    before: "71%"
+    after: "86%"
+    timeframe: 12 months
+lessons: [Fixed days help.]
+playbooks: [peer-circles]
+related: [circle-milestones]
+---
+
+## Context
+
+A network of hospitals.
+"""
+
+
+class Project:
+    """A project folder with mkdocs.yml, a taxonomy and items."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def write(self, relative: str, text: str | bytes) -> Path:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    """A small valid library: one item of each type and a taxonomy."""
+    p = Project(tmp_path / "lib")
+    p.write("mkdocs.yml", MKDOCS_YML)
+    p.write("content/taxonomy.yml", TAXONOMY)
+    p.write("content/index.md", "# Home\n\nWelcome.\n")
+    p.write("playbooks/peer-circles.md", PLAYBOOK)
+    p.write("playbooks/review-form.md", TEMPLATE)
+    p.write("playbooks/circle-milestones.md", FRAMEWORK)
+    p.write("case_studies/hospital-circles.md", CASE)
+    return p
+
+
+@pytest.fixture
+def problems_of(project: Project) -> Callable[..., list]:
+    """Write one file into the fixture library and return the problems of that file."""
+    from playbook.library import scan
+    from playbook.settings import read_settings
+
+    def run(relative: str, text: str | bytes) -> list:
+        project.write(relative, text)
+        _library, problems, _count = scan(read_settings(project.root))
+        return [p for p in problems if p.path == relative]
+
+    return run

@@ -1,0 +1,360 @@
+"""Each rule of the content model, with the line and column of the problem it reports."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import CASE, FRAMEWORK, PLAYBOOK, TEMPLATE
+from playbook.library import RELATIONS, load, scan
+from playbook.problems import ContentError
+from playbook.settings import read_settings
+from pydantic import ValidationError
+
+
+def test_fixture_library_loads_with_links_both_ways(project):
+    library = load(project.root)
+    assert set(library.items) == {
+        "peer-circles",
+        "review-form",
+        "circle-milestones",
+        "hospital-circles",
+    }
+    assert [i.id for i in library.by_type["playbook"]] == ["peer-circles"]
+    assert {i.id for i in library.by_competency["feedback-practice"]} == set(library.items)
+    outgoing = {(l.target, l.relation) for l in library.outgoing["hospital-circles"]}
+    assert outgoing == {("peer-circles", "applies"), ("circle-milestones", "related")}
+    incoming = {(l.source, l.relation) for l in library.incoming["review-form"]}
+    assert incoming == {("peer-circles", "uses")}
+    assert RELATIONS["applies"] == ("Applies", "Applied in")
+    assert library.items["hospital-circles"].url == "case_studies/hospital-circles/"
+
+
+def test_library_is_immutable(project):
+    library = load(project.root)
+    with pytest.raises(TypeError):
+        library.items["x"] = library.items["peer-circles"]  # type: ignore[index]
+    with pytest.raises(ValidationError):
+        library.items["peer-circles"].meta.title = "changed"  # type: ignore[misc]
+
+
+def located(problems, line, col):
+    found = [p for p in problems if (p.line, p.col) == (line, col)]
+    assert found, f"no problem at {line}:{col} in {[str(p) for p in problems]}"
+    return found[0]
+
+
+def test_unknown_key_with_did_you_mean(problems_of):
+    problems = problems_of(
+        "case_studies/hospital-circles.md", CASE.replace("industry:", "industy:")
+    )
+    problem = located(problems, 8, 1)
+    assert problem.message == "unknown key 'industy'"
+    assert "did you mean 'industry'" in problem.hint
+    assert any("'industry' is required" in p.message for p in problems)
+
+
+def test_missing_required_key_points_at_the_opening_fence(problems_of):
+    problems = problems_of(
+        "case_studies/hospital-circles.md",
+        CASE.replace("summary: Ward managers coached each other.\n", ""),
+    )
+    problem = located(problems, 1, 1)
+    assert problem.message == "'summary' is required"
+
+
+def test_nested_missing_key_points_at_its_mapping(problems_of):
+    text = CASE.replace('    after: "86%"\n', "")
+    problem = located(problems_of("case_studies/hospital-circles.md", text), 12, 5)
+    assert problem.message == "'outcomes[1].after' is required"
+
+
+def test_unknown_competency_names_the_nearest(problems_of):
+    text = CASE.replace(
+        "[feedback-practice, strategic-thinking]", "[feedback-practice, strategic-thinkng]"
+    )
+    problem = located(problems_of("case_studies/hospital-circles.md", text), 5, 35)
+    assert problem.message == "unknown competency 'strategic-thinkng'"
+    assert problem.hint == "did you mean 'strategic-thinking'?"
+
+
+def test_unknown_modality_and_level(problems_of):
+    text = CASE.replace("modalities: [peer-feedback]", "modalities: [peer-feedbak]").replace(
+        "levels: [emerging]", "levels: [junior]"
+    )
+    problems = problems_of("case_studies/hospital-circles.md", text)
+    assert located(problems, 6, 10).message == "unknown level 'junior'"
+    assert "did you mean 'peer-feedback'" in located(problems, 9, 14).hint
+
+
+def test_enum_value_with_choices(problems_of):
+    text = TEMPLATE.replace("kind: rating", "kind: ratings")
+    problem = located(problems_of("playbooks/review-form.md", text), 15, 11)
+    assert "cannot be 'ratings'" in problem.message
+    assert "did you mean 'rating'" in problem.hint
+
+
+def test_unknown_type(problems_of):
+    problem = located(problems_of("playbooks/x.md", "---\ntype: play-book\ntitle: t\n---\n"), 2, 7)
+    assert problem.message == "unknown type 'play-book'" and "playbook" in problem.hint
+
+
+def test_missing_type_and_missing_front_matter(problems_of):
+    assert (
+        located(problems_of("playbooks/x.md", "---\ntitle: t\n---\n"), 1, 1).message
+        == "'type' is required"
+    )
+    assert "no front matter" in located(problems_of("playbooks/y.md", "# Title\n"), 1, 1).message
+
+
+def test_hand_written_pages_without_type_are_not_items(project):
+    project.write("content/about.md", "---\ntitle: About\n---\n# About\n")
+    project.write("content/guide.md", "# Guide\n")
+    library = load(project.root)
+    assert "about" not in library.items and "guide" not in library.items
+
+
+def test_items_may_live_under_content(project):
+    project.write(
+        "content/extra/team-form.md", TEMPLATE.replace("title: Review form", "title: Team form")
+    )
+    assert load(project.root).items["team-form"].path == "content/extra/team-form.md"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "where", "words"),
+    [
+        ("minutes: 20", "minutes: twenty", (7, 10), "whole number"),
+        ("minutes: 20", "minutes: 0", (7, 10), "at least 1"),
+        (
+            "competencies: [feedback-practice]",
+            "competencies: feedback-practice",
+            (5, 15),
+            "must be a list",
+        ),
+        ("title: Review form", "title: [a, b]", (3, 8), "must be text"),
+        (
+            "purpose: Review progress against milestones",
+            "purpose:",
+            (6, 9),
+            "'purpose' has no value",
+        ),
+        ("    lines: 4", "    lines: 4\n    items: [a]", (9, 5), "'items' belongs to checklist"),
+    ],
+)
+def test_value_types(problems_of, old, new, where, words):
+    problems = problems_of("playbooks/review-form.md", TEMPLATE.replace(old, new))
+    problem = located(problems, *where)
+    assert words in problem.message, problem
+
+
+def test_empty_required_value(problems_of):
+    problems = problems_of(
+        "playbooks/review-form.md",
+        TEMPLATE.replace("purpose: Review progress against milestones", "purpose:"),
+    )
+    assert any("purpose" in p.message for p in problems)
+
+
+def test_rating_section_needs_a_scale(problems_of):
+    text = TEMPLATE.replace(
+        "    scale: {min: 1, max: 5, low_label: Rarely, high_label: Always}\n", ""
+    )
+    problem = located(problems_of("playbooks/review-form.md", text), 13, 5)
+    assert "has no scale" in problem.message and "scale:" in problem.hint
+
+
+def test_checklist_section_needs_items_and_scale_is_ordered(problems_of):
+    text = TEMPLATE.replace("    items: [Book a follow-up, Share with the coach]\n", "").replace(
+        "min: 1, max: 5", "min: 5, max: 1"
+    )
+    problems = problems_of("playbooks/review-form.md", text)
+    assert "has no items" in located(problems, 17, 5).message
+    assert "must be below its max" in located(problems, 16, 12).message
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [("2026-02-30", "not a real date"), ("5 May 2026", "YYYY-MM-DD"), ("1700000000", "YYYY-MM-DD")],
+)
+def test_dates_are_real(problems_of, value, words):
+    problem = located(
+        problems_of("playbooks/peer-circles.md", PLAYBOOK.replace("2026-01-05", value)), 17, 10
+    )
+    assert words in problem.message
+
+
+def test_bad_id_gets_a_slug_suggestion(problems_of):
+    problem = located(
+        problems_of(
+            "playbooks/peer-circles.md",
+            PLAYBOOK.replace("title: Peer circles", "title: Peer circles\nid: Peer_Circles"),
+        ),
+        4,
+        5,
+    )
+    assert "not a valid id" in problem.message and "peer-circles" in problem.hint
+
+
+def test_file_name_must_be_a_slug(problems_of):
+    problem = located(problems_of("playbooks/Peer Circles 2.md", PLAYBOOK), 1, 1)
+    assert "not a valid id" in problem.message and "peer-circles-2.md" in problem.hint
+
+
+def test_duplicate_ids_across_the_library(problems_of):
+    text = TEMPLATE.replace("title: Review form", "title: Another\nid: review-form")
+    problem = located(problems_of("case_studies/zzz.md", text), 4, 5)
+    assert "already used by playbooks/review-form.md" in problem.message
+
+
+def test_references_resolve_to_the_right_type(problems_of):
+    text = CASE.replace(
+        "playbooks: [peer-circles]", "playbooks: [review-form, peer-circle]"
+    ).replace("related: [circle-milestones]", "related: [hospital-circles]")
+    problems = problems_of("case_studies/hospital-circles.md", text)
+    assert "but 'playbooks' takes playbooks" in located(problems, 17, 13).message
+    missing = located(problems, 17, 26)
+    assert missing.message == "no item has the id 'peer-circle'" and "peer-circles" in missing.hint
+    assert "refers to itself" in located(problems, 18, 11).message
+
+
+def test_uses_takes_frameworks_and_templates(problems_of):
+    problems = problems_of(
+        "playbooks/peer-circles.md",
+        PLAYBOOK.replace("uses: [review-form]", "uses: [hospital-circles]"),
+    )
+    assert "milestone frameworks or feedback templates" in located(problems, 16, 8).message
+
+
+def test_requires_resolves_within_the_framework_and_has_no_cycles(problems_of):
+    text = FRAMEWORK.replace(
+        "        weeks: 2\n", "        weeks: 2\n        requires: [first-feedback]\n"
+    )
+    problems = problems_of("playbooks/circle-milestones.md", text)
+    cycle = [p for p in problems if "go round in a circle" in p.message]
+    assert len(cycle) == 1 and "norms -> first-feedback -> norms" in cycle[0].message
+    text = FRAMEWORK.replace("requires: [norms]", "requires: [norm]")
+    problem = located(problems_of("playbooks/circle-milestones.md", text), 20, 20)
+    assert problem.message == "no milestone 'norm' in this framework" and "norms" in problem.hint
+
+
+def test_milestone_ids_unique_and_competency_known(problems_of):
+    text = (
+        FRAMEWORK.replace("id: first-feedback", "id: norms")
+        .replace("requires: [norms]", "requires: []")
+        .replace("competency: delegation", "competency: delegate")
+    )
+    problems = problems_of("playbooks/circle-milestones.md", text)
+    assert "used twice in this framework" in located(problems, 16, 13).message
+    assert "did you mean 'delegation'" in located(problems, 18, 21).hint
+
+
+def test_repeated_entries(problems_of):
+    text = CASE.replace(
+        "[feedback-practice, strategic-thinking]", "[feedback-practice, feedback-practice]"
+    )
+    assert (
+        "listed twice"
+        in located(problems_of("case_studies/hospital-circles.md", text), 5, 35).message
+    )
+
+
+def test_too_many_competencies(problems_of):
+    text = CASE.replace(
+        "[feedback-practice, strategic-thinking]", "[" + ", ".join(["delegation"] * 9) + "]"
+    )
+    assert (
+        "at most 8" in located(problems_of("case_studies/hospital-circles.md", text), 5, 15).message
+    )
+
+
+def test_all_problems_in_one_run(project):
+    project.write(
+        "case_studies/hospital-circles.md",
+        CASE.replace("industry:", "industy:").replace("strategic-thinking]", "strategic-thinkng]"),
+    )
+    project.write("playbooks/review-form.md", TEMPLATE.replace("minutes: 20", "minutes: x"))
+    project.write("playbooks/broken.md", "---\ntitle: [\n---\n")
+    _library, problems, count = scan(read_settings(project.root))
+    assert {p.path for p in problems} == {
+        "case_studies/hospital-circles.md",
+        "playbooks/review-form.md",
+        "playbooks/broken.md",
+    }
+    # an invalid file still has its references checked, and references *to* it are not reported
+    assert any("strategic-thinkng" in p.message for p in problems)
+    assert not any("review-form" in p.message for p in problems)
+    assert count == 5
+    with pytest.raises(ContentError) as raised:
+        load(project.root)
+    assert len(raised.value.problems) == len([p for p in problems if p.severity == "error"])
+
+
+def test_link_to_a_draft_is_a_warning_and_drafts_leave_published_view(project):
+    project.write(
+        "playbooks/review-form.md", TEMPLATE.replace("minutes: 20", "minutes: 20\nstatus: draft")
+    )
+    library = load(project.root)
+    assert [w.message for w in library.warnings] == [
+        "'review-form' is a draft, so this link will not show in the built site"
+    ]
+    published = library.published()
+    assert "review-form" not in published.items
+    assert "peer-circles" not in published.incoming or all(
+        l.source != "review-form" for l in published.incoming.get("peer-circles", ())
+    )
+    assert not published.outgoing.get("peer-circles")
+
+
+def test_taxonomy_problems_are_located(project):
+    project.write(
+        "content/taxonomy.yml",
+        "competencies:\n  - id: a\n    name: A\n    description: x\n  - id: a\n    name: B\n    descripton: y\n",
+    )
+    _library, problems, _count = scan(read_settings(project.root))
+    tax = [p for p in problems if p.path == "content/taxonomy.yml"]
+    assert any((p.line, p.col) == (7, 5) and "did you mean 'description'" in p.hint for p in tax)
+
+
+def test_taxonomy_duplicate_ids(project):
+    project.write(
+        "content/taxonomy.yml",
+        "competencies:\n  - {id: a, name: A, description: x}\n  - {id: a, name: B, description: y}\n",
+    )
+    _library, problems, _count = scan(read_settings(project.root))
+    assert any(p.line == 3 and "defined twice" in p.message for p in problems)
+
+
+def test_missing_taxonomy(project):
+    (project.root / "content/taxonomy.yml").unlink()
+    _library, problems, _count = scan(read_settings(project.root))
+    assert any(p.path == "content/taxonomy.yml" and "missing" in p.message for p in problems)
+
+
+def test_symlinks_are_refused_not_followed(project, tmp_path):
+    outside = tmp_path / "secret.md"
+    outside.write_text(CASE, encoding="utf-8")
+    (project.root / "case_studies/link.md").symlink_to(outside)
+    (project.root / "case_studies/folder").symlink_to(tmp_path)
+    _library, problems, _count = scan(read_settings(project.root))
+    messages = {p.path: p.message for p in problems}
+    assert messages["case_studies/link.md"] == "symbolic links are not read"
+    assert messages["case_studies/folder"] == "symbolic links are not read"
+
+
+def test_settings_follow_the_plugin_options(project):
+    project.write(
+        "mkdocs.yml",
+        "site_name: x\ndocs_dir: docs\nplugins:\n  - playbook:\n      taxonomy: vocab.yml\n      sources: [items]\nmarkdown_extensions:\n  - pymdownx.emoji:\n      emoji_index: !!python/name:material.extensions.emoji.twemoji\n",
+    )
+    settings = read_settings(project.root)
+    assert (settings.docs_dir, settings.taxonomy, settings.sources) == (
+        "docs",
+        "vocab.yml",
+        ("items",),
+    )
+
+
+@pytest.mark.parametrize("char", ["\\x1b", "\\u202e", "\\u2066", "\\x00"])
+def test_invisible_and_bidirectional_characters_are_refused(problems_of, char):
+    text = CASE.replace("title: Circles at a hospital", f'title: "Circles{char}at a hospital"')
+    problem = located(problems_of("case_studies/hospital-circles.md", text), 3, 8)
+    assert "invisible control character" in problem.message and "position 8" in problem.message
