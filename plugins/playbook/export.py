@@ -1,0 +1,65 @@
+"""Plain-data views of a library: the JSON export and the coverage report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from .library import RELATIONS, Item, Library
+from .models import TYPES
+
+
+def item_record(library: Library, item: Item) -> dict[str, Any]:
+    fields = item.meta.model_dump(mode="json", exclude_none=True)
+    fields.pop("id", None)
+    return {
+        "id": item.id,
+        "url": item.url,
+        "source": item.path,
+        **fields,
+        "links": [
+            {"relation": RELATIONS[link.relation][0], "id": link.target}
+            for link in library.outgoing.get(item.id, ())
+        ]
+        + [
+            {"relation": RELATIONS[link.relation][1], "id": link.source}
+            for link in library.incoming.get(item.id, ())
+        ],
+    }
+
+
+def library_json(library: Library) -> dict[str, Any]:
+    return {
+        "version": 1,
+        "taxonomy": library.taxonomy.model_dump(mode="json", exclude_none=True),
+        "items": [item_record(library, item) for item in library],
+    }
+
+
+@dataclass(frozen=True)
+class Coverage:
+    types: tuple[str, ...]
+    rows: list[tuple[Any, dict[str, int]]]  # (competency, count per type)
+    gaps: int
+    stale: list[tuple[Item, int]]  # (item, age in days), oldest first
+    undated: list[Item]
+    stale_after_days: int
+
+
+def coverage(library: Library, *, today: date, stale_after_days: int) -> Coverage:
+    rows = []
+    gaps = 0
+    for competency in library.taxonomy.competencies:
+        counts = dict.fromkeys(TYPES, 0)
+        for item in library.by_competency.get(competency.id, ()):
+            counts[item.type] += 1
+        gaps += sum(1 for n in counts.values() if n == 0)
+        rows.append((competency, counts))
+    limit = today - timedelta(days=stale_after_days)
+    stale = sorted(
+        ((item, (today - item.meta.updated).days) for item in library if item.meta.updated and item.meta.updated < limit),
+        key=lambda pair: (-pair[1], pair[0].id),
+    )
+    undated = [item for item in library if item.meta.updated is None]
+    return Coverage(TYPES, rows, gaps, stale, undated, stale_after_days)

@@ -1,0 +1,164 @@
+"""The site's pages as HTML fragments, from Jinja templates with autoescape on.
+
+Builder-neutral: a page is rendered from the library and a `url` function that turns a
+site-root URL into a link relative to the page being rendered. The MkDocs plugin supplies it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from .export import coverage
+from .library import RELATIONS, Item, Library
+from .models import TYPE_NAMES, TYPES
+from .related import RelatedIndex
+
+TYPE_PLURALS = {
+    "playbook": "Playbooks",
+    "case-study": "Case studies",
+    "milestone-framework": "Milestone frameworks",
+    "feedback-template": "Feedback templates",
+}
+TYPE_SLUGS = {
+    "playbook": "playbooks",
+    "case-study": "case-studies",
+    "milestone-framework": "milestone-frameworks",
+    "feedback-template": "feedback-templates",
+}
+
+Url = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class GeneratedPage:
+    """A page the plugin adds: where it lives, its title, and what renders it."""
+
+    src_uri: str
+    title: str
+    kind: str  # browse, competencies, hub, type-index, coverage
+    key: str = ""  # the competency id or item type
+    in_nav: bool = True
+
+
+def generated_pages(library: Library) -> list[GeneratedPage]:
+    pages = [
+        GeneratedPage("browse.md", "Browse", "browse"),
+        GeneratedPage("competencies/index.md", "Competencies", "competencies"),
+        GeneratedPage("coverage.md", "Coverage", "coverage"),
+    ]
+    pages += [
+        GeneratedPage(f"library/{TYPE_SLUGS[t]}.md", TYPE_PLURALS[t], "type-index", t) for t in TYPES
+    ]
+    pages += [
+        GeneratedPage(f"competencies/{c.id}.md", c.name, "hub", c.id, in_nav=False)
+        for c in library.taxonomy.competencies
+    ]
+    return pages
+
+
+class Renderer:
+    def __init__(
+        self,
+        library: Library,
+        *,
+        override_dirs: Iterable[Path] = (),
+        related_limit: int = 5,
+        stale_after_days: int = 540,
+        today: date | None = None,
+    ):
+        self.library = library
+        self.related_limit = related_limit
+        self.stale_after_days = stale_after_days
+        self.today = today or date.today()
+        loaders = [FileSystemLoader(str(d)) for d in override_dirs if d.is_dir()]
+        self.env = Environment(
+            loader=ChoiceLoader([*loaders, PackageLoader("playbook", "templates")]),
+            autoescape=True,
+            undefined=StrictUndefined,
+            trim_blocks=False,
+        )
+        taxonomy = library.taxonomy
+        self.env.globals.update(
+            names={v: taxonomy.names(v) for v in ("competencies", "modalities", "levels")},
+            type_names=TYPE_NAMES,
+            type_plurals=TYPE_PLURALS,
+        )
+        self.index = RelatedIndex(
+            {item.id: item.meta.competencies for item in library},
+            {c: [i.id for i in items] for c, items in library.by_competency.items()},
+        )
+
+    def _render(self, template: str, url: Url, **context: object) -> str:
+        return self.env.get_template(f"playbook/{template}").render(url=url, **context)
+
+    def links(self, item: Item) -> list[tuple[str, list[Item]]]:
+        """Explicit links in both directions, grouped under the label of their relation."""
+        groups: dict[str, list[Item]] = {}
+        items = self.library.items
+        for link in self.library.outgoing.get(item.id, ()):
+            groups.setdefault(RELATIONS[link.relation][0], []).append(items[link.target])
+        for link in self.library.incoming.get(item.id, ()):
+            label = RELATIONS[link.relation][1]
+            if items[link.source] not in groups.get(label, []):
+                groups.setdefault(label, []).append(items[link.source])
+        return list(groups.items())
+
+    def related(self, item: Item, exclude: set[str]) -> list[tuple[Item, list[str]]]:
+        names = self.library.taxonomy.names("competencies")
+        found = self.index.related(item.id, self.related_limit, exclude)
+        return [(self.library.items[r.id], [names.get(c, c) for c in r.shared]) for r in found]
+
+    def item(self, item: Item, body_html: str, url: Url) -> str:
+        links = self.links(item)
+        linked = {other.id for _label, others in links for other in others}
+        milestone_titles = {
+            m.id: m.title
+            for stage in getattr(item.meta, "stages", ())
+            for m in stage.milestones
+        }
+        return self._render(
+            "item.html",
+            url,
+            item=item,
+            body_html=Markup(body_html),
+            links=links,
+            related=self.related(item, linked),
+            milestone_titles=milestone_titles,
+        )
+
+    def page(self, page: GeneratedPage, url: Url) -> str:
+        library = self.library
+        if page.kind == "hub":
+            competency = next(c for c in library.taxonomy.competencies if c.id == page.key)
+            items = library.by_competency.get(page.key, ())
+            groups = [(t, [i for i in items if i.type == t]) for t in TYPES]
+            groups = [(t, members) for t, members in groups if members]
+            return self._render("hub.html", url, competency=competency, groups=groups)
+        if page.kind == "competencies":
+            grouped: dict[str, list[tuple[object, int]]] = {}
+            for c in library.taxonomy.competencies:
+                count = len(library.by_competency.get(c.id, ()))
+                grouped.setdefault(c.group or "Other", []).append((c, count))
+            return self._render("competencies.html", url, groups=list(grouped.items()))
+        if page.kind == "type-index":
+            return self._render("type_index.html", url, type=page.key, items=library.by_type[page.key])
+        if page.kind == "coverage":
+            report = coverage(library, today=self.today, stale_after_days=self.stale_after_days)
+            return self._render("coverage.html", url, report=report)
+        if page.kind == "browse":
+            taxonomy = library.taxonomy
+            facets = [
+                ("type", "Type", [(t, TYPE_NAMES[t]) for t in TYPES]),
+                ("competency", "Competency", [(c.id, c.name) for c in taxonomy.competencies]),
+                ("level", "Level", [(lv.id, lv.name) for lv in taxonomy.levels]),
+                ("modality", "Modality", [(m.id, m.name) for m in taxonomy.modalities]),
+            ]
+            items = sorted(library, key=lambda i: (i.title.casefold(), i.id))
+            return self._render("browse.html", url, items=items, facets=facets)
+        raise ValueError(f"unknown generated page kind {page.kind!r}")

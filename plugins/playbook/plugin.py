@@ -1,0 +1,221 @@
+"""The MkDocs plugin: an adapter that turns a checked Library into pages through events.
+
+No content rule lives here: the library is loaded and checked by the core, before MkDocs
+empties site_dir, so a bad file stops the build with the same errors as `playbook check`.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup, escape
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
+from mkdocs.utils import get_relative_url
+
+from .export import library_json
+from .library import Item, Library, scan
+from .models import TYPE_NAMES
+from .pages import GeneratedPage, Renderer, generated_pages
+from .schema import schemas
+from .settings import Settings
+
+log = logging.getLogger("mkdocs.plugins.playbook")
+
+ASSETS = ("playbook.css", "browse.js")
+ASSET_DIR = "assets/playbook"
+
+
+class PlaybookConfig(Config):
+    taxonomy = c.Optional(c.Type(str))
+    """The taxonomy file, relative to mkdocs.yml. Default: DOCS_DIR/taxonomy.yml."""
+    sources = c.ListOfItems(c.Type(str), default=["playbooks", "case_studies"])
+    """Folders (relative to mkdocs.yml) holding library items, outside docs_dir."""
+    related_limit = c.Type(int, default=5)
+    """How many related-by-competency items an item page lists."""
+    stale_after_days = c.Type(int, default=540)
+    """The coverage page lists items whose `updated` date is older than this."""
+    export = c.Type(bool, default=True)
+    """Write library.json and the JSON Schemas into the site."""
+
+
+def _safe_striptags(value: Any) -> Markup:
+    """Jinja's striptags unescapes entities; printed raw by Material (e.g. in <title>), a title
+    like `</title><script>` would become markup again. Strip, then escape once more."""
+    return escape(Markup(str(value)).striptags())
+
+
+class PlaybookPlugin(BasePlugin[PlaybookConfig]):
+    supports_multiple_instances = False
+
+    def __init__(self) -> None:
+        self.serving = False
+        self.library: Library | None = None
+        self.renderer: Renderer | None = None
+        self.settings: Settings | None = None
+        self.item_files: dict[str, Item] = {}  # src_uri -> item
+        self.all_item_paths: set[str] = set()
+        self.generated: dict[str, GeneratedPage] = {}
+
+    # ------------------------------------------------------------------ set-up
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.serving = command == "serve"
+
+    def on_config(self, config: Any) -> Any:
+        root = Path(config.config_file_path).resolve().parent
+        docs_dir = Path(config.docs_dir).resolve()
+        docs_rel = docs_dir.relative_to(root).as_posix() if docs_dir.is_relative_to(root) else str(docs_dir)
+        self.settings = Settings(
+            root=root,
+            docs_dir=docs_rel,
+            taxonomy=self.config.taxonomy or f"{docs_rel}/taxonomy.yml",
+            sources=tuple(self.config.sources),
+        )
+        library, problems, count = scan(self.settings)
+        if library is None:
+            errors = [p for p in problems if p.severity == "error"]
+            report = "\n".join(str(p) for p in errors)
+            raise PluginError(
+                f"the playbook library has {len(errors)} error(s); nothing was built and "
+                f"the previous site is untouched:\n{report}"
+            )
+        for warning in library.warnings:
+            log.warning(str(warning))
+        # drafts too: under docs_dir MkDocs lists them, and a build must drop them
+        self.all_item_paths = {item.path for item in library}
+        self.library = library if self.serving else library.published()
+        custom_dir = config.theme.custom_dir
+        self.renderer = Renderer(
+            self.library,
+            override_dirs=[Path(custom_dir)] if custom_dir else [],
+            related_limit=self.config.related_limit,
+            stale_after_days=self.config.stale_after_days,
+        )
+        for name in ASSETS:
+            target = config.extra_css if name.endswith(".css") else config.extra_javascript
+            if f"{ASSET_DIR}/{name}" not in [str(x) for x in target]:
+                target.append(f"{ASSET_DIR}/{name}")
+        log.info("library: %d items checked, %d published", count, len(self.library))
+        return config
+
+    def on_serve(self, server: Any, *, config: Any, builder: Any) -> Any:
+        assert self.settings is not None
+        for folder in self.settings.sources:
+            path = self.settings.root / folder
+            if path.is_dir():
+                server.watch(str(path))
+        server.watch(str(self.settings.root / self.settings.taxonomy))
+        return server
+
+    # ------------------------------------------------------------------ files
+
+    def on_files(self, files: Files, *, config: Any) -> Files:
+        assert self.library is not None and self.settings is not None
+        self.item_files = {}
+        self.generated = {}
+        docs_prefix = self.settings.docs_dir.rstrip("/") + "/"
+        taxonomy_uri = self.settings.taxonomy.removeprefix(docs_prefix)
+        # Items inside docs_dir were picked up by MkDocs with its own (lenient) reader: replace them.
+        every_item_path = {p.removeprefix(docs_prefix) for p in self.all_item_paths}
+        for file in list(files):
+            if file.src_uri in every_item_path or file.src_uri == taxonomy_uri:
+                files.remove(file)
+        taken = {file.url: file.src_uri for file in files}
+        for item in self.library:
+            src_uri = item.path.removeprefix(docs_prefix)
+            self._claim(taken, src_uri, config, item.path)
+            files.append(
+                File.generated(config, src_uri, content=item.body, inclusion=InclusionLevel.NOT_IN_NAV)
+            )
+            self.item_files[src_uri] = item
+        for page in generated_pages(self.library):
+            self._claim(taken, page.src_uri, config, f"the generated page {page.src_uri}")
+            inclusion = InclusionLevel.INCLUDED if page.in_nav else InclusionLevel.NOT_IN_NAV
+            files.append(File.generated(config, page.src_uri, content="", inclusion=inclusion))
+            self.generated[page.src_uri] = page
+        assets = resources.files("playbook") / "assets"
+        for name in ASSETS:
+            files.append(
+                File.generated(config, f"{ASSET_DIR}/{name}", content=(assets / name).read_bytes())
+            )
+        return files
+
+    def _claim(self, taken: dict[str, str], src_uri: str, config: Any, what: str) -> None:
+        url = File(src_uri, "", "", config.use_directory_urls).url
+        if url in taken:
+            raise PluginError(
+                f"{what} would be published at /{url}, which {taken[url]} already uses; "
+                "rename one of the two"
+            )
+        taken[url] = what
+
+    # ------------------------------------------------------------------ pages
+
+    def on_page_content(self, html_text: str, *, page: Page, config: Any, files: Files) -> str:
+        assert self.renderer is not None
+        src_uri = page.file.src_uri
+
+        def url(target: str) -> str:
+            return get_relative_url(target, page.url) if target else "./"
+
+        item = self.item_files.get(src_uri)
+        generated = self.generated.get(src_uri)
+        if item is not None:
+            self._set_meta(page, item.title, description=item.meta.summary)
+            page.meta["tags"] = self._search_tags(item)
+            page.meta["search"] = {"boost": 2}
+            return self.renderer.item(item, html_text, url)
+        if generated is not None:
+            self._set_meta(page, generated.title)
+            return self.renderer.page(generated, url)
+        # A hand-written page: MkDocs took its title from the text; make it safe to print raw.
+        title = page.meta.get("title") if isinstance(page.meta.get("title"), str) else page.title
+        self._set_meta(page, html.unescape(str(title or "")), description=page.meta.get("description"))
+        return html_text
+
+    @staticmethod
+    def _set_meta(page: Page, title: str, description: Any = None) -> None:
+        """Material prints page.title and the meta description unescaped: store them escaped."""
+        page.meta["title"] = str(escape(title))
+        if isinstance(description, str):
+            page.meta["description"] = str(escape(description))
+        elif "description" in page.meta:
+            page.meta["description"] = str(escape(str(page.meta["description"])))
+
+    def _search_tags(self, item: Item) -> list[str]:
+        assert self.library is not None
+        names = self.library.taxonomy.names
+        meta: Any = item.meta
+        tags = [names("competencies").get(cid, cid) for cid in meta.competencies]
+        tags += [names("modalities").get(m, m) for m in getattr(meta, "modalities", ())]
+        tags += [names("levels").get(lv, lv) for lv in meta.levels]
+        tags.append(TYPE_NAMES[item.type])
+        return [str(escape(tag)) for tag in tags]
+
+    def on_env(self, env: Any, *, config: Any, files: Files) -> Any:
+        env.filters["striptags"] = _safe_striptags
+        return env
+
+    # ------------------------------------------------------------------ data out
+
+    def on_post_build(self, *, config: Any) -> None:
+        if not self.config.export or self.library is None:
+            return
+        site = Path(config.site_dir)
+        data = json.dumps(library_json(self.library), ensure_ascii=False, indent=1)
+        # JSON in HTML contexts: make "<" safe even if someone inlines it
+        (site / "library.json").write_text(data.replace("<", "\\u003c"), encoding="utf-8")
+        folder = site / "schemas"
+        folder.mkdir(exist_ok=True)
+        for name, schema in schemas().items():
+            (folder / name).write_text(json.dumps(schema, indent=2), encoding="utf-8")
