@@ -1,17 +1,23 @@
 """Benchmarks on generated libraries. Prints a Markdown table; numbers, not assertions.
 
     python benchmarks/bench.py check [--sizes 1000,5000,10000]
+    python benchmarks/bench.py build [--sizes 1000,5000,10000]
 
 `check`: `playbook check` wall time and peak memory (each size in a fresh process).
+`build`: `mkdocs build` with the plugin against a plain Material build of the same Markdown
+(the item files copied into docs_dir, search on, items kept out of the nav), side by side.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from playbook.synth import generate
@@ -49,11 +55,89 @@ def bench_check(sizes: list[int], workdir: Path) -> None:
         )
 
 
+PLAIN_YML = """\
+site_name: Plain Material build of the same Markdown
+docs_dir: content
+theme:
+  name: material
+plugins:
+  - search
+nav:
+  - index.md
+not_in_nav: |
+  /playbooks/
+  /case_studies/
+"""
+
+
+def timed(command: list[str], cwd: Path) -> tuple[float, int]:
+    """Wall seconds and peak RSS bytes of a command, measured by GNU time."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
+        start = time.perf_counter()
+        subprocess.run(
+            ["/usr/bin/time", "-f", "%M", "-o", report.name, *command],
+            cwd=cwd,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        elapsed = time.perf_counter() - start
+        peak_kib = int(report.read().strip().splitlines()[-1])
+    return elapsed, peak_kib * 1024
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+
+
+def plain_copy(root: Path) -> Path:
+    """The same Markdown as a plain MkDocs project: items copied into docs_dir."""
+    plain = root.with_name(root.name + "-plain")
+    shutil.rmtree(plain, ignore_errors=True)
+    shutil.copytree(root / "content", plain / "content")
+    for folder in ("playbooks", "case_studies"):
+        shutil.copytree(root / folder, plain / "content" / folder)
+    (plain / "mkdocs.yml").write_text(PLAIN_YML, encoding="utf-8")
+    return plain
+
+
+def bench_build(sizes: list[int], workdir: Path) -> None:
+    mkdocs = str(Path(sys.executable).with_name("mkdocs"))
+    print(
+        "| items | plugin build (s) | plain build (s) | ratio | plugin peak (MiB) | site KB/item | search index (MB) |"
+    )
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    previous = None
+    for size in sizes:
+        root = generate(workdir / f"lib-{size}", size)
+        plain = plain_copy(root)
+        plugin_s, plugin_peak = timed([mkdocs, "build", "-q", "-d", str(root / "site")], root)
+        plain_s, _ = timed([mkdocs, "build", "-q", "-d", str(plain / "site")], plain)
+        site = root / "site"
+        index = site / "search" / "search_index.json"
+        index_bytes = index.stat().st_size if index.exists() else 0
+        per_item = (folder_bytes(site) - index_bytes) / size / 1000
+        print(
+            f"| {size:,} | {plugin_s:.1f} | {plain_s:.1f} | {plugin_s / plain_s:.2f} | "
+            f"{plugin_peak / 2**20:.0f} | {per_item:.1f} | {index_bytes / 1e6:.1f} |",
+            flush=True,
+        )
+        if previous:
+            print(
+                f"<!-- growth {previous[0]}->{size}: x{plugin_s / previous[1]:.2f} -->", flush=True
+            )
+        previous = (size, plugin_s)
+        shutil.rmtree(plain)
+        shutil.rmtree(root)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("what", choices=["check"])
+    parser.add_argument("what", choices=["check", "build"])
     parser.add_argument("--sizes", default="1000,5000,10000")
     parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args()
@@ -62,6 +146,8 @@ def main() -> None:
         workdir = args.workdir or Path(tmp)
         if args.what == "check":
             bench_check(sizes, workdir)
+        else:
+            bench_build(sizes, workdir)
 
 
 if __name__ == "__main__":

@@ -187,3 +187,27 @@ def problems_of(project: Project) -> Callable[..., list]:
         return [p for p in problems if p.path == relative]
 
     return run
+
+
+def build_site(root: Path, *, strict: bool = True, command: str = "build", **overrides) -> Path:
+    """Build the project at root with MkDocs' own build, as `mkdocs build` does; return site_dir."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    config = load_config(str(root / "mkdocs.yml"), strict=strict, **overrides)
+    config.plugins.on_startup(command=command, dirty=False)
+    try:
+        build(config)
+    finally:
+        config.plugins.on_shutdown()
+    return Path(config.site_dir)
+
+
+@pytest.fixture
+def site(project: Project) -> Callable[..., Path]:
+    """Build the fixture library (after any edits the test made) and return the site folder."""
+
+    def run(**kwargs) -> Path:
+        return build_site(project.root, **kwargs)
+
+    return run

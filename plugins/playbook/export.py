@@ -58,7 +58,11 @@ def coverage(library: Library, *, today: date, stale_after_days: int) -> Coverag
         rows.append((competency, counts))
     limit = today - timedelta(days=stale_after_days)
     stale = sorted(
-        ((item, (today - item.meta.updated).days) for item in library if item.meta.updated and item.meta.updated < limit),
+        (
+            (item, (today - item.meta.updated).days)
+            for item in library
+            if item.meta.updated and item.meta.updated < limit
+        ),
         key=lambda pair: (-pair[1], pair[0].id),
     )
     undated = [item for item in library if item.meta.updated is None]

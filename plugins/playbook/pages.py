@@ -1,12 +1,13 @@
 """The site's pages as HTML fragments, from Jinja templates with autoescape on.
 
-Builder-neutral: a page is rendered from the library and a `url` function that turns a
-site-root URL into a link relative to the page being rendered. The MkDocs plugin supplies it.
+Builder-neutral: a page is rendered from the library and its `prefix`, the relative way back
+to the site root ('' for the home page, '../../' for case_studies/x/), so links work from any
+folder and from file:// too. Cards are rendered once per item and prefix, then reused.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,6 +19,10 @@ from .export import coverage
 from .library import RELATIONS, Item, Library
 from .models import TYPE_NAMES, TYPES
 from .related import RelatedIndex
+
+# Where a page's own text ends: what follows (cross-links, listings of other pages) is added
+# after the search index has read the page, so it neither pollutes results nor costs parsing.
+SPLIT = "<!-- playbook:split -->"
 
 TYPE_PLURALS = {
     "playbook": "Playbooks",
@@ -31,8 +36,6 @@ TYPE_SLUGS = {
     "milestone-framework": "milestone-frameworks",
     "feedback-template": "feedback-templates",
 }
-
-Url = Callable[[str], str]
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,8 @@ def generated_pages(library: Library) -> list[GeneratedPage]:
         GeneratedPage("coverage.md", "Coverage", "coverage"),
     ]
     pages += [
-        GeneratedPage(f"library/{TYPE_SLUGS[t]}.md", TYPE_PLURALS[t], "type-index", t) for t in TYPES
+        GeneratedPage(f"library/{TYPE_SLUGS[t]}.md", TYPE_PLURALS[t], "type-index", t)
+        for t in TYPES
     ]
     pages += [
         GeneratedPage(f"competencies/{c.id}.md", c.name, "hub", c.id, in_nav=False)
@@ -85,6 +89,7 @@ class Renderer:
         )
         taxonomy = library.taxonomy
         self.env.globals.update(
+            split=Markup(SPLIT),
             names={v: taxonomy.names(v) for v in ("competencies", "modalities", "levels")},
             type_names=TYPE_NAMES,
             type_plurals=TYPE_PLURALS,
@@ -94,8 +99,26 @@ class Renderer:
             {c: [i.id for i in items] for c, items in library.by_competency.items()},
         )
 
-    def _render(self, template: str, url: Url, **context: object) -> str:
-        return self.env.get_template(f"playbook/{template}").render(url=url, **context)
+        self._cards: dict[tuple[str, str], Markup] = {}
+
+    def _render(self, template: str, prefix: str, **context: object) -> str:
+        """Render for a page whose way back to the site root is `prefix` ('', '../', ...)."""
+
+        def url(target: str) -> str:
+            return prefix + target if prefix + target else "./"
+
+        def card(item: Item) -> Markup:
+            key = (item.id, prefix)
+            found = self._cards.get(key)
+            if found is None:
+                found = Markup(self._template("card.html").render(url=url, item=item))
+                self._cards[key] = found
+            return found
+
+        return self._template(template).render(url=url, card=card, **context)
+
+    def _template(self, name: str):  # noqa: ANN202 - a jinja2 Template
+        return self.env.get_template(f"playbook/{name}")
 
     def links(self, item: Item) -> list[tuple[str, list[Item]]]:
         """Explicit links in both directions, grouped under the label of their relation."""
@@ -114,43 +137,44 @@ class Renderer:
         found = self.index.related(item.id, self.related_limit, exclude)
         return [(self.library.items[r.id], [names.get(c, c) for c in r.shared]) for r in found]
 
-    def item(self, item: Item, body_html: str, url: Url) -> str:
+    def item(self, item: Item, body_html: str, prefix: str) -> str:
+        """Header, structured fields and body; after SPLIT, links both ways and related items."""
+        milestone_titles = {
+            m.id: m.title for stage in getattr(item.meta, "stages", ()) for m in stage.milestones
+        }
         links = self.links(item)
         linked = {other.id for _label, others in links for other in others}
-        milestone_titles = {
-            m.id: m.title
-            for stage in getattr(item.meta, "stages", ())
-            for m in stage.milestones
-        }
         return self._render(
             "item.html",
-            url,
+            prefix,
             item=item,
             body_html=Markup(body_html),
+            milestone_titles=milestone_titles,
             links=links,
             related=self.related(item, linked),
-            milestone_titles=milestone_titles,
         )
 
-    def page(self, page: GeneratedPage, url: Url) -> str:
+    def page(self, page: GeneratedPage, prefix: str) -> str:
         library = self.library
         if page.kind == "hub":
             competency = next(c for c in library.taxonomy.competencies if c.id == page.key)
             items = library.by_competency.get(page.key, ())
             groups = [(t, [i for i in items if i.type == t]) for t in TYPES]
             groups = [(t, members) for t, members in groups if members]
-            return self._render("hub.html", url, competency=competency, groups=groups)
+            return self._render("hub.html", prefix, competency=competency, groups=groups)
         if page.kind == "competencies":
             grouped: dict[str, list[tuple[object, int]]] = {}
             for c in library.taxonomy.competencies:
                 count = len(library.by_competency.get(c.id, ()))
                 grouped.setdefault(c.group or "Other", []).append((c, count))
-            return self._render("competencies.html", url, groups=list(grouped.items()))
+            return self._render("competencies.html", prefix, groups=list(grouped.items()))
         if page.kind == "type-index":
-            return self._render("type_index.html", url, type=page.key, items=library.by_type[page.key])
+            return self._render(
+                "type_index.html", prefix, type=page.key, items=library.by_type[page.key]
+            )
         if page.kind == "coverage":
             report = coverage(library, today=self.today, stale_after_days=self.stale_after_days)
-            return self._render("coverage.html", url, report=report)
+            return self._render("coverage.html", prefix, report=report)
         if page.kind == "browse":
             taxonomy = library.taxonomy
             facets = [
@@ -160,5 +184,5 @@ class Renderer:
                 ("modality", "Modality", [(m.id, m.name) for m in taxonomy.modalities]),
             ]
             items = sorted(library, key=lambda i: (i.title.casefold(), i.id))
-            return self._render("browse.html", url, items=items, facets=facets)
+            return self._render("browse.html", prefix, items=items, facets=facets)
         raise ValueError(f"unknown generated page kind {page.kind!r}")

@@ -20,12 +20,11 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
-from mkdocs.utils import get_relative_url
 
 from .export import library_json
 from .library import Item, Library, scan
 from .models import TYPE_NAMES
-from .pages import GeneratedPage, Renderer, generated_pages
+from .pages import SPLIT, GeneratedPage, Renderer, generated_pages
 from .schema import schemas
 from .settings import Settings
 
@@ -65,6 +64,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         self.item_files: dict[str, Item] = {}  # src_uri -> item
         self.all_item_paths: set[str] = set()
         self.generated: dict[str, GeneratedPage] = {}
+        self.pending: dict[str, str] = {}  # src_uri -> HTML after SPLIT, until on_post_page
 
     # ------------------------------------------------------------------ set-up
 
@@ -72,9 +72,18 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         self.serving = command == "serve"
 
     def on_config(self, config: Any) -> Any:
+        if not config.use_directory_urls:
+            raise PluginError(
+                "the playbook plugin needs use_directory_urls: true (the MkDocs default); "
+                "remove `use_directory_urls: false` from mkdocs.yml"
+            )
         root = Path(config.config_file_path).resolve().parent
         docs_dir = Path(config.docs_dir).resolve()
-        docs_rel = docs_dir.relative_to(root).as_posix() if docs_dir.is_relative_to(root) else str(docs_dir)
+        docs_rel = (
+            docs_dir.relative_to(root).as_posix()
+            if docs_dir.is_relative_to(root)
+            else str(docs_dir)
+        )
         self.settings = Settings(
             root=root,
             docs_dir=docs_rel,
@@ -135,7 +144,9 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             src_uri = item.path.removeprefix(docs_prefix)
             self._claim(taken, src_uri, config, item.path)
             files.append(
-                File.generated(config, src_uri, content=item.body, inclusion=InclusionLevel.NOT_IN_NAV)
+                File.generated(
+                    config, src_uri, content=item.body, inclusion=InclusionLevel.NOT_IN_NAV
+                )
             )
             self.item_files[src_uri] = item
         for page in generated_pages(self.library):
@@ -165,22 +176,22 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         assert self.renderer is not None
         src_uri = page.file.src_uri
 
-        def url(target: str) -> str:
-            return get_relative_url(target, page.url) if target else "./"
-
+        prefix = "../" * page.url.count("/")  # directory URLs: one level per slash
         item = self.item_files.get(src_uri)
         generated = self.generated.get(src_uri)
         if item is not None:
             self._set_meta(page, item.title, description=item.meta.summary)
             page.meta["tags"] = self._search_tags(item)
             page.meta["search"] = {"boost": 2}
-            return self.renderer.item(item, html_text, url)
+            return self._split(src_uri, self.renderer.item(item, html_text, prefix))
         if generated is not None:
             self._set_meta(page, generated.title)
-            return self.renderer.page(generated, url)
+            return self._split(src_uri, self.renderer.page(generated, prefix))
         # A hand-written page: MkDocs took its title from the text; make it safe to print raw.
         title = page.meta.get("title") if isinstance(page.meta.get("title"), str) else page.title
-        self._set_meta(page, html.unescape(str(title or "")), description=page.meta.get("description"))
+        self._set_meta(
+            page, html.unescape(str(title or "")), description=page.meta.get("description")
+        )
         return html_text
 
     @staticmethod
@@ -201,6 +212,18 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         tags += [names("levels").get(lv, lv) for lv in meta.levels]
         tags.append(TYPE_NAMES[item.type])
         return [str(escape(tag)) for tag in tags]
+
+    def _split(self, src_uri: str, content: str) -> str:
+        """Keep what follows SPLIT (cross-links, listings) until search has read the page:
+        it is not the page's own text, and parsing it for every page doubled build times."""
+        head, marker, tail = content.partition(SPLIT)
+        if marker:
+            self.pending[src_uri] = tail
+        return head + marker
+
+    def on_post_page(self, output: str, *, page: Page, config: Any) -> str:
+        tail = self.pending.pop(page.file.src_uri, None)
+        return output if tail is None else output.replace(SPLIT, tail, 1)
 
     def on_env(self, env: Any, *, config: Any, files: Files) -> Any:
         env.filters["striptags"] = _safe_striptags

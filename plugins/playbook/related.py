@@ -36,7 +36,9 @@ class RelatedIndex:
         total = max(len(competencies), 1)
         self.weight = {c: math.log(1 + total / max(len(ids), 1)) for c, ids in postings.items()}
 
-    def related(self, item_id: str, limit: int = 5, exclude: set[str] | None = None) -> list[Related]:
+    def related(
+        self, item_id: str, limit: int = 5, exclude: set[str] | None = None
+    ) -> list[Related]:
         mine = sorted(
             self.competencies.get(item_id, ()), key=lambda c: (len(self.postings.get(c, ())), c)
         )

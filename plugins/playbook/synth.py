@@ -6,9 +6,51 @@ import json
 import random
 from pathlib import Path
 
-WORDS = ["pathway", "coaching", "stretch", "feedback", "mentor", "project", "sprint", "circle", "review", "debrief", "pilot", "cohort", "portfolio", "launch", "merger", "turnaround", "growth", "region", "network", "clinic", "plant", "store", "platform", "service", "finance", "talent", "culture", "ethics", "strategy", "customer", "quality", "safety"]
+WORDS = [
+    "pathway",
+    "coaching",
+    "stretch",
+    "feedback",
+    "mentor",
+    "project",
+    "sprint",
+    "circle",
+    "review",
+    "debrief",
+    "pilot",
+    "cohort",
+    "portfolio",
+    "launch",
+    "merger",
+    "turnaround",
+    "growth",
+    "region",
+    "network",
+    "clinic",
+    "plant",
+    "store",
+    "platform",
+    "service",
+    "finance",
+    "talent",
+    "culture",
+    "ethics",
+    "strategy",
+    "customer",
+    "quality",
+    "safety",
+]
 GROUPS = ("Leading the business", "Leading others", "Influence and relationships", "Leading self")
-MODALITIES = ["stretch-assignment", "coaching", "formal-education", "peer-feedback", "micro-learning", "project-work", "mentoring", "peer-coaching"]
+MODALITIES = [
+    "stretch-assignment",
+    "coaching",
+    "formal-education",
+    "peer-feedback",
+    "micro-learning",
+    "project-work",
+    "mentoring",
+    "peer-coaching",
+]
 LEVELS = ("emerging", "established", "senior", "executive")
 MKDOCS_YML = """\
 site_name: Synthetic playbook library
