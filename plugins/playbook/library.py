@@ -24,6 +24,34 @@ from .problems import ContentError, Problem, did_you_mean
 from .settings import Settings, read_settings
 from .validation import validate
 
+
+def page_url(src_uri: str) -> str:
+    """MkDocs' directory URL of a page: a/b.md -> a/b/, a/index.md -> a/, index.md -> ''."""
+    stem = src_uri[: -len(".md")] if src_uri.endswith(".md") else src_uri
+    if stem == "index" or stem.endswith("/index"):
+        return stem[: -len("index")]
+    return stem + "/"
+
+
+def generated_paths(taxonomy: Taxonomy) -> dict[str, str]:
+    """src_uri -> kind of every page the site generates; their URLs are reserved."""
+    paths = {
+        "browse.md": "browse",
+        "competencies/index.md": "competencies",
+        "coverage.md": "coverage",
+    }
+    paths.update({f"library/{TYPE_SLUGS[t]}.md": "type-index" for t in TYPES})
+    paths.update({f"competencies/{c.id}.md": "hub" for c in taxonomy.competencies})
+    return paths
+
+
+TYPE_SLUGS = {
+    "playbook": "playbooks",
+    "case-study": "case-studies",
+    "milestone-framework": "milestone-frameworks",
+    "feedback-template": "feedback-templates",
+}
+
 # relation -> (label on the source's page, label on the target's page)
 RELATIONS = {
     "uses": ("Uses", "Used in"),
@@ -49,6 +77,7 @@ class Item:
     body: str
     body_line: int
     positions: Positions = field(compare=False, repr=False)
+    docs_prefix: str = "content/"
 
     @property
     def type(self) -> str:
@@ -63,10 +92,14 @@ class Item:
         return self.meta.status == "draft"
 
     @property
+    def src_uri(self) -> str:
+        """The page's path in the site: its source path, less docs_dir for items inside it."""
+        return self.path.removeprefix(self.docs_prefix)
+
+    @property
     def url(self) -> str:
         """The site URL, mirroring the source path: case_studies/x.md -> case_studies/x/."""
-        stem = self.path[: -len(".md")]
-        return (stem[: -len("index")] if stem.endswith("/index") else stem + "/").lstrip("/")
+        return page_url(self.src_uri)
 
 
 @dataclass(frozen=True)
@@ -212,7 +245,9 @@ def source_files(settings: Settings) -> Iterator[tuple[Path, bool]]:
                     yield Path(directory) / name, True
 
 
-def read_item(document: Document, must_be_item: bool) -> tuple[Item | None, list[Problem]]:
+def read_item(
+    document: Document, must_be_item: bool, docs_prefix: str = "content/"
+) -> tuple[Item | None, list[Problem]]:
     """Check one document against the model of its type."""
     path = document.path
     if document.problems:
@@ -259,7 +294,12 @@ def read_item(document: Document, must_be_item: bool) -> tuple[Item | None, list
                 f"rename the file to '{slugify(stem) or 'item'}.md' or set `id:` in the front matter",
             )
         ]
-    return Item(item_id, path, meta, document.body, document.body_line, document.positions), []
+    return (
+        Item(
+            item_id, path, meta, document.body, document.body_line, document.positions, docs_prefix
+        ),
+        [],
+    )
 
 
 def _is_slug(text: str) -> bool:
@@ -459,10 +499,29 @@ def scan(settings: Settings) -> tuple[Library | None, list[Problem], int]:
     items: dict[str, Item] = {}
     unchecked: list[_Refs] = []  # files whose model failed: still check their references
     count = 0
+    docs_prefix = settings.docs_dir.rstrip("/") + "/"
+    pages: dict[str, str] = {}  # URL -> who publishes there: every page must have its own
+    if taxonomy is not None:
+        pages.update({page_url(p): f"the generated page {p}" for p in generated_paths(taxonomy)})
     for file, must in source_files(settings):
         document = read_file(file, settings.root)
-        item, item_problems = read_item(document, must)
+        item, item_problems = read_item(document, must, docs_prefix)
         problems.extend(item_problems)
+        if not item_problems and (item is not None or not must):
+            src_uri = document.path.removeprefix(docs_prefix)
+            url = page_url(src_uri)
+            if url in pages:
+                problems.append(
+                    Problem(
+                        document.path,
+                        1,
+                        1,
+                        f"this file would be published at /{url}, where {pages[url]} is published",
+                        "two files cannot share a URL: rename or move one of them",
+                    )
+                )
+                continue
+            pages[url] = document.path
         if item is None:
             if item_problems:
                 count += 1

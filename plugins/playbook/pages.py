@@ -16,7 +16,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, S
 from markupsafe import Markup
 
 from .export import coverage
-from .library import RELATIONS, Item, Library
+from .library import RELATIONS, TYPE_SLUGS, Item, Library, generated_paths
 from .models import TYPE_NAMES, TYPES
 from .related import RelatedIndex
 
@@ -29,12 +29,6 @@ TYPE_PLURALS = {
     "case-study": "Case studies",
     "milestone-framework": "Milestone frameworks",
     "feedback-template": "Feedback templates",
-}
-TYPE_SLUGS = {
-    "playbook": "playbooks",
-    "case-study": "case-studies",
-    "milestone-framework": "milestone-frameworks",
-    "feedback-template": "feedback-templates",
 }
 
 
@@ -50,19 +44,18 @@ class GeneratedPage:
 
 
 def generated_pages(library: Library) -> list[GeneratedPage]:
-    pages = [
-        GeneratedPage("browse.md", "Browse", "browse"),
-        GeneratedPage("competencies/index.md", "Competencies", "competencies"),
-        GeneratedPage("coverage.md", "Coverage", "coverage"),
-    ]
-    pages += [
-        GeneratedPage(f"library/{TYPE_SLUGS[t]}.md", TYPE_PLURALS[t], "type-index", t)
-        for t in TYPES
-    ]
-    pages += [
-        GeneratedPage(f"competencies/{c.id}.md", c.name, "hub", c.id, in_nav=False)
-        for c in library.taxonomy.competencies
-    ]
+    titles = {c.id: c.name for c in library.taxonomy.competencies}
+    fixed = {"browse": "Browse", "competencies": "Competencies", "coverage": "Coverage"}
+    pages = []
+    for src_uri, kind in generated_paths(library.taxonomy).items():
+        key = src_uri.split("/")[-1].removesuffix(".md")
+        if kind == "hub":
+            pages.append(GeneratedPage(src_uri, titles[key], kind, key, in_nav=False))
+        elif kind == "type-index":
+            kind_key = next(t for t, slug in TYPE_SLUGS.items() if slug == key)
+            pages.append(GeneratedPage(src_uri, TYPE_PLURALS[kind_key], kind, kind_key))
+        else:
+            pages.append(GeneratedPage(src_uri, fixed[kind], kind))
     return pages
 
 
@@ -100,6 +93,7 @@ class Renderer:
         )
 
         self._cards: dict[tuple[str, str], Markup] = {}
+        self._chips: dict[tuple[str, str, bool, str], Markup] = {}
 
     def _render(self, template: str, prefix: str, **context: object) -> str:
         """Render for a page whose way back to the site root is `prefix` ('', '../', ...)."""
@@ -115,7 +109,19 @@ class Renderer:
                 self._cards[key] = found
             return found
 
-        return self._template(template).render(url=url, card=card, **context)
+        def chip(vocabulary: str, term: str, link: bool = False) -> Markup:
+            key = (vocabulary, term, link, prefix)
+            found = self._chips.get(key)
+            if found is None:
+                found = Markup(
+                    self._template("chip.html").render(
+                        url=url, vocabulary=vocabulary, term=term, link=link
+                    )
+                )
+                self._chips[key] = found
+            return found
+
+        return self._template(template).render(url=url, card=card, chip=chip, **context)
 
     def _template(self, name: str):  # noqa: ANN202 - a jinja2 Template
         return self.env.get_template(f"playbook/{name}")

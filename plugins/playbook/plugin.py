@@ -132,25 +132,24 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         assert self.library is not None and self.settings is not None
         self.item_files = {}
         self.generated = {}
-        docs_prefix = self.settings.docs_dir.rstrip("/") + "/"
-        taxonomy_uri = self.settings.taxonomy.removeprefix(docs_prefix)
-        # Items inside docs_dir were picked up by MkDocs with its own (lenient) reader: replace them.
-        every_item_path = {p.removeprefix(docs_prefix) for p in self.all_item_paths}
+        root = self.settings.root
+        # Items inside docs_dir were listed by MkDocs with its own lenient reader, and drafts
+        # among them must not reach a build: the plugin supplies every item page itself.
+        # URL collisions were already refused by the core, before site_dir was touched.
+        item_files = {str((root / path).resolve()) for path in self.all_item_paths}
+        taxonomy_file = str((root / self.settings.taxonomy).resolve())
         for file in list(files):
-            if file.src_uri in every_item_path or file.src_uri == taxonomy_uri:
+            source = file.abs_src_path and str(Path(file.abs_src_path).resolve())
+            if source in item_files or source == taxonomy_file:
                 files.remove(file)
-        taken = {file.url: file.src_uri for file in files}
         for item in self.library:
-            src_uri = item.path.removeprefix(docs_prefix)
-            self._claim(taken, src_uri, config, item.path)
             files.append(
                 File.generated(
-                    config, src_uri, content=item.body, inclusion=InclusionLevel.NOT_IN_NAV
+                    config, item.src_uri, content=item.body, inclusion=InclusionLevel.NOT_IN_NAV
                 )
             )
-            self.item_files[src_uri] = item
+            self.item_files[item.src_uri] = item
         for page in generated_pages(self.library):
-            self._claim(taken, page.src_uri, config, f"the generated page {page.src_uri}")
             inclusion = InclusionLevel.INCLUDED if page.in_nav else InclusionLevel.NOT_IN_NAV
             files.append(File.generated(config, page.src_uri, content="", inclusion=inclusion))
             self.generated[page.src_uri] = page
@@ -160,15 +159,6 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
                 File.generated(config, f"{ASSET_DIR}/{name}", content=(assets / name).read_bytes())
             )
         return files
-
-    def _claim(self, taken: dict[str, str], src_uri: str, config: Any, what: str) -> None:
-        url = File(src_uri, "", "", config.use_directory_urls).url
-        if url in taken:
-            raise PluginError(
-                f"{what} would be published at /{url}, which {taken[url]} already uses; "
-                "rename one of the two"
-            )
-        taken[url] = what
 
     # ------------------------------------------------------------------ pages
 

@@ -27,7 +27,7 @@ class RelatedIndex:
         competencies: Mapping[str, Sequence[str]],
         postings: Mapping[str, Sequence[str]],
         *,
-        cap: int = 200,
+        cap: int = 100,
     ):
         """`competencies`: item id -> its competency ids; `postings`: competency -> item ids."""
         self.competencies = competencies
