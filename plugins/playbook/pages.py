@@ -7,7 +7,8 @@ folder and from file:// too. Cards are rendered once per item and prefix, then r
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -20,9 +21,36 @@ from .library import RELATIONS, TYPE_SLUGS, Item, Library, generated_paths
 from .models import TYPE_NAMES, TYPES
 from .related import RelatedIndex
 
-# Where a page's own text ends: what follows (cross-links, listings of other pages) is added
-# after the search index has read the page, so it neither pollutes results nor costs parsing.
-SPLIT = "<!-- playbook:split -->"
+# Templates `defer()` what is not the page's own text (cross-links, listings of other pages,
+# chips, write-in lines): a marker stands in its place until the search index has read the
+# page, so it neither pollutes results nor costs parsing. LATER.format(i) is marker i.
+LATER = "<!-- playbook:later:{} -->"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: str  # with LATER markers
+    later: tuple[str, ...]  # what each marker stands for
+
+    def whole(self) -> str:
+        return fill_in(self.html, self.later)
+
+
+def fill_in(html: str, later: Sequence[str]) -> str:
+    # last first: a fragment deferred inside another was rendered, so numbered, before it
+    for index in range(len(later) - 1, -1, -1):
+        html = html.replace(LATER.format(index), later[index], 1)
+    return html
+
+
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+
+
+def text_of(fragment: str) -> Markup:
+    """The text of an escaped HTML fragment, still escaped: tags dropped, spaces folded."""
+    return Markup(_SPACE.sub(" ", _TAG.sub(" ", str(fragment))).strip())
+
 
 TYPE_PLURALS = {
     "playbook": "Playbooks",
@@ -82,7 +110,7 @@ class Renderer:
         )
         taxonomy = library.taxonomy
         self.env.globals.update(
-            split=Markup(SPLIT),
+            text_of=text_of,
             names={v: taxonomy.names(v) for v in ("competencies", "modalities", "levels")},
             type_names=TYPE_NAMES,
             type_plurals=TYPE_PLURALS,
@@ -95,7 +123,7 @@ class Renderer:
         self._cards: dict[tuple[str, str], Markup] = {}
         self._chips: dict[tuple[str, str, bool, str], Markup] = {}
 
-    def _render(self, template: str, prefix: str, **context: object) -> str:
+    def _render(self, template: str, prefix: str, **context: object) -> Rendered:
         """Render for a page whose way back to the site root is `prefix` ('', '../', ...)."""
 
         def url(target: str) -> str:
@@ -121,7 +149,16 @@ class Renderer:
                 self._chips[key] = found
             return found
 
-        return self._template(template).render(url=url, card=card, chip=chip, **context)
+        later: list[str] = []
+
+        def defer(fragment: str) -> Markup:
+            later.append(str(fragment))
+            return Markup(LATER.format(len(later) - 1))
+
+        html = self._template(template).render(
+            url=url, card=card, chip=chip, defer=defer, **context
+        )
+        return Rendered(html, tuple(later))
 
     def _template(self, name: str):  # noqa: ANN202 - a jinja2 Template
         return self.env.get_template(f"playbook/{name}")
@@ -143,8 +180,8 @@ class Renderer:
         found = self.index.related(item.id, self.related_limit, exclude)
         return [(self.library.items[r.id], [names.get(c, c) for c in r.shared]) for r in found]
 
-    def item(self, item: Item, body_html: str, prefix: str) -> str:
-        """Header, structured fields and body; after SPLIT, links both ways and related items."""
+    def item(self, item: Item, body_html: str, prefix: str) -> Rendered:
+        """Header, structured fields and body; deferred: chips, links both ways, related items."""
         milestone_titles = {
             m.id: m.title for stage in getattr(item.meta, "stages", ()) for m in stage.milestones
         }
@@ -160,7 +197,7 @@ class Renderer:
             related=self.related(item, linked),
         )
 
-    def page(self, page: GeneratedPage, prefix: str) -> str:
+    def page(self, page: GeneratedPage, prefix: str) -> Rendered:
         library = self.library
         if page.kind == "hub":
             competency = next(c for c in library.taxonomy.competencies if c.id == page.key)

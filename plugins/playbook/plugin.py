@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from jinja2 import ChoiceLoader, DictLoader, PrefixLoader, pass_context
 from markupsafe import Markup, escape
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
@@ -24,7 +25,7 @@ from mkdocs.structure.pages import Page
 from .export import library_json
 from .library import Item, Library, scan
 from .models import TYPE_NAMES
-from .pages import SPLIT, GeneratedPage, Renderer, generated_pages
+from .pages import GeneratedPage, Rendered, Renderer, fill_in, generated_pages
 from .schema import schemas
 from .settings import Settings
 
@@ -32,6 +33,9 @@ log = logging.getLogger("mkdocs.plugins.playbook")
 
 ASSETS = ("playbook.css", "browse.js")
 ASSET_DIR = "assets/playbook"
+NAV = "partials/nav.html"
+NAV_PREFIX = "playbook-theme"
+NAV_ORIGINAL = f"{NAV_PREFIX}/{NAV}"
 
 
 class PlaybookConfig(Config):
@@ -64,7 +68,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         self.item_files: dict[str, Item] = {}  # src_uri -> item
         self.all_item_paths: set[str] = set()
         self.generated: dict[str, GeneratedPage] = {}
-        self.pending: dict[str, str] = {}  # src_uri -> HTML after SPLIT, until on_post_page
+        self.pending: dict[str, tuple[str, ...]] = {}  # deferred fragments, until on_post_page
 
     # ------------------------------------------------------------------ set-up
 
@@ -173,10 +177,10 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             self._set_meta(page, item.title, description=item.meta.summary)
             page.meta["tags"] = self._search_tags(item)
             page.meta["search"] = {"boost": 2}
-            return self._split(src_uri, self.renderer.item(item, html_text, prefix))
+            return self._later(src_uri, self.renderer.item(item, html_text, prefix))
         if generated is not None:
             self._set_meta(page, generated.title)
-            return self._split(src_uri, self.renderer.page(generated, prefix))
+            return self._later(src_uri, self.renderer.page(generated, prefix))
         # A hand-written page: MkDocs took its title from the text; make it safe to print raw.
         title = page.meta.get("title") if isinstance(page.meta.get("title"), str) else page.title
         self._set_meta(
@@ -203,21 +207,52 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         tags.append(TYPE_NAMES[item.type])
         return [str(escape(tag)) for tag in tags]
 
-    def _split(self, src_uri: str, content: str) -> str:
-        """Keep what follows SPLIT (cross-links, listings) until search has read the page:
-        it is not the page's own text, and parsing it for every page doubled build times."""
-        head, marker, tail = content.partition(SPLIT)
-        if marker:
-            self.pending[src_uri] = tail
-        return head + marker
+    def _later(self, src_uri: str, rendered: Rendered) -> str:
+        """Keep the deferred fragments until search has read the page (see pages.LATER)."""
+        if rendered.later:
+            self.pending[src_uri] = rendered.later
+        return rendered.html
 
     def on_post_page(self, output: str, *, page: Page, config: Any) -> str:
-        tail = self.pending.pop(page.file.src_uri, None)
-        return output if tail is None else output.replace(SPLIT, tail, 1)
+        later = self.pending.pop(page.file.src_uri, None)
+        return output if later is None else fill_in(output, later)
 
     def on_env(self, env: Any, *, config: Any, files: Files) -> Any:
         env.filters["striptags"] = _safe_striptags
+        features = config.theme.get("features") or []
+        if "toc.integrate" not in features:
+            self._cache_nav(env)
         return env
+
+    def _cache_nav(self, env: Any) -> None:
+        """Every page outside the nav (items, hubs) shows the same nav, differing only in how
+        deep the page sits: render Material's nav partial once per depth, not once per page.
+        The theme's own partial (or a custom_dir override) is still what renders it."""
+        cache: dict[int, Markup] = {}
+        outside = set(self.item_files) | {
+            uri for uri, page in self.generated.items() if not page.in_nav
+        }
+        original = env.loader
+
+        @pass_context
+        def playbook_nav(context: Any) -> Markup:
+            page = context.get("page")
+            template = env.get_template(NAV_ORIGINAL)
+            if page is None or page.file.src_uri not in outside:
+                return Markup(template.render(context.get_all()))
+            depth = page.url.count("/")
+            if depth not in cache:
+                cache[depth] = Markup(template.render(context.get_all()))
+            return cache[depth]
+
+        env.globals["playbook_nav"] = playbook_nav
+        env.loader = ChoiceLoader(
+            [
+                DictLoader({NAV: "{{ playbook_nav() }}"}),
+                PrefixLoader({NAV_PREFIX: original}),
+                original,
+            ]
+        )
 
     # ------------------------------------------------------------------ data out
 

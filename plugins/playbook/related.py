@@ -27,7 +27,7 @@ class RelatedIndex:
         competencies: Mapping[str, Sequence[str]],
         postings: Mapping[str, Sequence[str]],
         *,
-        cap: int = 100,
+        cap: int = 60,
     ):
         """`competencies`: item id -> its competency ids; `postings`: competency -> item ids."""
         self.competencies = competencies
