@@ -194,7 +194,11 @@ def parse_yaml(
     """
     positions = Positions()
     try:
-        data = _build(yaml.parse(text, Loader=_Loader), positions, line_offset)
+        parser = _Loader(text)
+        try:  # iter(get_event, None): no generator between the C parser and the loop
+            data = _build(iter(parser.get_event, None), positions, line_offset)
+        finally:
+            parser.dispose()
     except _Refused as refused:
         return (
             None,

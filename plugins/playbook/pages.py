@@ -105,6 +105,7 @@ class Renderer:
         self.env = Environment(
             loader=ChoiceLoader([*loaders, PackageLoader("playbook", "templates")]),
             autoescape=True,
+            auto_reload=False,  # one build, one set of templates: no stat() per render
             undefined=StrictUndefined,
             trim_blocks=False,
         )
