@@ -260,7 +260,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         if not self.config.export or self.library is None:
             return
         site = Path(config.site_dir)
-        data = json.dumps(library_json(self.library), ensure_ascii=False, indent=1)
+        data = json.dumps(library_json(self.library), ensure_ascii=False, separators=(",", ":"))
         # JSON in HTML contexts: make "<" safe even if someone inlines it
         (site / "library.json").write_text(data.replace("<", "\\u003c"), encoding="utf-8")
         folder = site / "schemas"
