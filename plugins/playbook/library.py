@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -10,15 +11,24 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from .frontmatter import MAX_YAML_FILE_BYTES, Document, Positions, parse_yaml, read_file
+from .frontmatter import (
+    MAX_YAML_FILE_BYTES,
+    Document,
+    Positions,
+    decode,
+    parse_yaml,
+    read_file,
+)
 from .models import (
     MODELS,
     SLUG_PATTERN,
     TYPE_NAMES,
+    TYPE_SLUGS,
     TYPES,
     ItemBase,
     MilestoneFramework,
     Taxonomy,
+    slugify,
 )
 from .problems import ContentError, Problem, did_you_mean
 from .settings import Settings, read_settings
@@ -33,24 +43,18 @@ def page_url(src_uri: str) -> str:
     return stem + "/"
 
 
-def generated_paths(taxonomy: Taxonomy) -> dict[str, str]:
-    """src_uri -> kind of every page the site generates; their URLs are reserved."""
+def generated_paths(taxonomy: Taxonomy) -> dict[str, tuple[str, str]]:
+    """src_uri -> (kind, key) of every page the site generates; their URLs are reserved.
+    The key is the item type of a type index and the competency id of a hub."""
     paths = {
-        "browse.md": "browse",
-        "competencies/index.md": "competencies",
-        "coverage.md": "coverage",
+        "browse.md": ("browse", ""),
+        "competencies/index.md": ("competencies", ""),
+        "coverage.md": ("coverage", ""),
     }
-    paths.update({f"library/{TYPE_SLUGS[t]}.md": "type-index" for t in TYPES})
-    paths.update({f"competencies/{c.id}.md": "hub" for c in taxonomy.competencies})
+    paths.update({f"library/{TYPE_SLUGS[t]}.md": ("type-index", t) for t in TYPES})
+    paths.update({f"competencies/{c.id}.md": ("hub", c.id) for c in taxonomy.competencies})
     return paths
 
-
-TYPE_SLUGS = {
-    "playbook": "playbooks",
-    "case-study": "case-studies",
-    "milestone-framework": "milestone-frameworks",
-    "feedback-template": "feedback-templates",
-}
 
 # relation -> (label on the source's page, label on the target's page)
 RELATIONS = {
@@ -77,7 +81,7 @@ class Item:
     body: str
     body_line: int
     positions: Positions = field(compare=False, repr=False)
-    docs_prefix: str = "content/"
+    docs_prefix: str = field(compare=False, repr=False)
 
     @property
     def type(self) -> str:
@@ -193,8 +197,6 @@ def load_taxonomy(settings: Settings) -> tuple[Taxonomy | None, list[Problem]]:
     raw = file.read_bytes()
     if len(raw) > MAX_YAML_FILE_BYTES:
         return None, [Problem(path, 1, 1, "the taxonomy file is larger than 1 MiB", "")]
-    from .frontmatter import decode
-
     text, problems = decode(raw, path)
     if text is None:
         return None, problems
@@ -246,7 +248,7 @@ def source_files(settings: Settings) -> Iterator[tuple[Path, bool]]:
 
 
 def read_item(
-    document: Document, must_be_item: bool, docs_prefix: str = "content/"
+    document: Document, must_be_item: bool, docs_prefix: str
 ) -> tuple[Item | None, list[Problem]]:
     """Check one document against the model of its type."""
     path = document.path
@@ -283,8 +285,6 @@ def read_item(
     stem = Path(path).stem
     item_id = meta.id or stem
     if meta.id is None and not _is_slug(stem):
-        from .models import slugify
-
         return None, [
             Problem(
                 path,
@@ -303,8 +303,6 @@ def read_item(
 
 
 def _is_slug(text: str) -> bool:
-    import re
-
     return re.fullmatch(SLUG_PATTERN, text) is not None
 
 
@@ -499,7 +497,7 @@ def scan(settings: Settings) -> tuple[Library | None, list[Problem], int]:
     items: dict[str, Item] = {}
     unchecked: list[_Refs] = []  # files whose model failed: still check their references
     count = 0
-    docs_prefix = settings.docs_dir.rstrip("/") + "/"
+    docs_prefix = settings.docs_prefix
     pages: dict[str, str] = {}  # URL -> who publishes there: every page must have its own
     if taxonomy is not None:
         pages.update({page_url(p): f"the generated page {p}" for p in generated_paths(taxonomy)})

@@ -30,6 +30,18 @@ TYPE_NAMES = {
     "milestone-framework": "Milestone framework",
     "feedback-template": "Feedback template",
 }
+TYPE_PLURALS = {
+    "playbook": "Playbooks",
+    "case-study": "Case studies",
+    "milestone-framework": "Milestone frameworks",
+    "feedback-template": "Feedback templates",
+}
+TYPE_SLUGS = {
+    "playbook": "playbooks",
+    "case-study": "case-studies",
+    "milestone-framework": "milestone-frameworks",
+    "feedback-template": "feedback-templates",
+}
 STATUSES = ("published", "draft")
 SECTION_KINDS = ("text", "rating", "checklist")
 DEFAULT_LEVELS = (

@@ -17,8 +17,8 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, S
 from markupsafe import Markup
 
 from .export import coverage
-from .library import RELATIONS, TYPE_SLUGS, Item, Library, generated_paths
-from .models import TYPE_NAMES, TYPES
+from .library import RELATIONS, Item, Library, generated_paths
+from .models import TYPE_NAMES, TYPE_PLURALS, TYPES
 from .related import RelatedIndex
 
 # Templates `defer()` what is not the page's own text (cross-links, listings of other pages,
@@ -52,14 +52,6 @@ def text_of(fragment: str) -> Markup:
     return Markup(_SPACE.sub(" ", _TAG.sub(" ", str(fragment))).strip())
 
 
-TYPE_PLURALS = {
-    "playbook": "Playbooks",
-    "case-study": "Case studies",
-    "milestone-framework": "Milestone frameworks",
-    "feedback-template": "Feedback templates",
-}
-
-
 @dataclass(frozen=True)
 class GeneratedPage:
     """A page the plugin adds: where it lives, its title, and what renders it."""
@@ -72,16 +64,14 @@ class GeneratedPage:
 
 
 def generated_pages(library: Library) -> list[GeneratedPage]:
-    titles = {c.id: c.name for c in library.taxonomy.competencies}
+    names = library.taxonomy.names("competencies")
     fixed = {"browse": "Browse", "competencies": "Competencies", "coverage": "Coverage"}
     pages = []
-    for src_uri, kind in generated_paths(library.taxonomy).items():
-        key = src_uri.split("/")[-1].removesuffix(".md")
+    for src_uri, (kind, key) in generated_paths(library.taxonomy).items():
         if kind == "hub":
-            pages.append(GeneratedPage(src_uri, titles[key], kind, key, in_nav=False))
+            pages.append(GeneratedPage(src_uri, names[key], kind, key, in_nav=False))
         elif kind == "type-index":
-            kind_key = next(t for t, slug in TYPE_SLUGS.items() if slug == key)
-            pages.append(GeneratedPage(src_uri, TYPE_PLURALS[kind_key], kind, kind_key))
+            pages.append(GeneratedPage(src_uri, TYPE_PLURALS[key], kind, key))
         else:
             pages.append(GeneratedPage(src_uri, fixed[kind], kind))
     return pages

@@ -17,6 +17,11 @@ class Settings:
     sources: tuple[str, ...] = ("playbooks", "case_studies")
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def docs_prefix(self) -> str:
+        """docs_dir as a path prefix: what a file under it loses to become a site path."""
+        return self.docs_dir.rstrip("/") + "/"
+
 
 class _LenientLoader(yaml.SafeLoader):
     """mkdocs.yml may hold tags such as !ENV or !!python/name; they are not our business."""
