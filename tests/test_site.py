@@ -308,7 +308,7 @@ def test_case_study_page_shows_the_outcomes_table(project, site):
         ),
     )
     doc = page(site(), ITEM_PAGES["hospital-circles"])
-    table = content(doc).find("table", "pb-outcomes")
+    table = content(doc).find("table", **{"data-pb-table": "outcomes"})
     head = [th.text() for th in table.find("thead").find_all("th")]
     assert head == ["Measure", "Before", "After", "Timeframe"]
     rows = [[td.text() for td in tr.find_all("td")] for tr in table.find("tbody").find_all("tr")]
@@ -442,7 +442,8 @@ def test_every_link_the_plugin_writes_resolves(project, site):
                 if not href or href.startswith("#") or "://" in href:
                     continue
                 target = resolve(url, href)
-                assert target in pages, f"/{url} links to missing /{target} ({a.text()!r})"
+                found = target in pages or (out / target).is_file()  # pages, and PDFs
+                assert found, f"/{url} links to missing /{target} ({a.text()!r})"
 
 
 # ---------------------------------------------------------------- 2. navigation
@@ -740,7 +741,7 @@ def test_hostile_item_title_in_title_tag_header_and_meta(project, site):
     description = doc.find("meta", name="description").attrs["content"]
     assert description == HOSTILE
     assert content(doc).find("h1").text() == HOSTILE
-    outcome = content(doc).find("table", "pb-outcomes").find("tbody").find("td")
+    outcome = content(doc).find("table", **{"data-pb-table": "outcomes"}).find("tbody").find("td")
     assert outcome.text() == HOSTILE
 
 
@@ -1038,7 +1039,7 @@ def test_json_schemas_are_published_and_accept_the_fixture(project, site):
 def test_coverage_marks_gaps(project, site):
     out = site()
     url = "coverage/"
-    table = content(page(out, url)).find("table", "pb-coverage-table")
+    table = content(page(out, url)).find("table", **{"data-pb-table": "coverage"})
     header = [th.text() for th in table.find("thead").find_all("th")][1:]
     assert header == ["Playbooks", "Case studies", "Milestone frameworks", "Feedback templates"]
     grid = {}
@@ -1065,7 +1066,7 @@ def test_coverage_lists_stale_items_by_the_configured_age(project, site):
 
     def stale_rows(out: Path) -> list[tuple[str, str]]:
         article = content(page(out, "coverage/"))
-        tables = article.find_all("table", "pb-stale-table")
+        tables = article.find_all("table", **{"data-pb-table": "stale"})
         if not tables:
             return []
         return [
@@ -1119,7 +1120,7 @@ def test_theme_custom_dir_overrides_a_field_template(project, site):
     out = site()
     article = content(page(out, ITEM_PAGES["hospital-circles"]))
     assert article.find("section", "my-case").text() == "Custom for A regional hospital network"
-    assert not article.find_all("table", "pb-outcomes")
+    assert not article.find_all("table", **{"data-pb-table": "outcomes"})
     # the other types keep the package's templates
     assert content(page(out, ITEM_PAGES["peer-circles"])).find_all("ol", "pb-phases")
 

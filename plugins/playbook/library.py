@@ -50,6 +50,7 @@ def generated_paths(taxonomy: Taxonomy) -> dict[str, tuple[str, str]]:
         "browse.md": ("browse", ""),
         "competencies/index.md": ("competencies", ""),
         "coverage.md": ("coverage", ""),
+        "print.md": ("pack", ""),
     }
     paths.update({f"library/{TYPE_SLUGS[t]}.md": ("type-index", t) for t in TYPES})
     paths.update({f"competencies/{c.id}.md": ("hub", c.id) for c in taxonomy.competencies})

@@ -255,6 +255,12 @@ class FeedbackTemplate(ItemBase):
     purpose: Line = Field(description="What the template is for, on one line.")
     audience: Line | None = None
     minutes: Annotated[int, Field(ge=1, le=600)] | None = None
+    names: Annotated[list[Line], Field(min_length=1, max_length=4)] = Field(
+        ["Name"], description="Who fills the form in: a name line is printed for each."
+    )
+    signatures: Annotated[list[Line], Field(max_length=4)] = Field(
+        [], description="Who signs the form: a signature line is printed for each."
+    )
     sections: Annotated[list[Section], Field(min_length=1)]
 
 

@@ -19,6 +19,7 @@ from markupsafe import Markup
 from .export import coverage
 from .library import RELATIONS, Item, Library, generated_paths
 from .models import TYPE_NAMES, TYPE_PLURALS, TYPES
+from .paper import PRINTABLE, css_string, pdf_name, qr_data_uri
 from .related import RelatedIndex
 
 # Templates `defer()` what is not the page's own text (cross-links, listings of other pages,
@@ -65,7 +66,12 @@ class GeneratedPage:
 
 def generated_pages(library: Library) -> list[GeneratedPage]:
     names = library.taxonomy.names("competencies")
-    fixed = {"browse": "Browse", "competencies": "Competencies", "coverage": "Coverage"}
+    fixed = {
+        "browse": "Browse",
+        "competencies": "Competencies",
+        "coverage": "Coverage",
+        "pack": "Print a pack",
+    }
     pages = []
     for src_uri, (kind, key) in generated_paths(library.taxonomy).items():
         if kind == "hub":
@@ -86,8 +92,16 @@ class Renderer:
         related_limit: int = 5,
         stale_after_days: int = 540,
         today: date | None = None,
+        site_url: str | None = None,
+        pdfs: bool = False,
+        qr_codes: bool = True,
     ):
+        """site_url makes printed pages carry absolute URLs (and QR codes, if qr_codes);
+        pdfs links each page to the PDF the build writes beside it."""
         self.library = library
+        self.site_url = site_url
+        self.pdfs = pdfs
+        self.qr_codes = qr_codes
         self.related_limit = related_limit
         self.stale_after_days = stale_after_days
         self.today = today or date.today()
@@ -106,6 +120,7 @@ class Renderer:
             type_names=TYPE_NAMES,
             type_plurals=TYPE_PLURALS,
         )
+        self.env.filters["css_string"] = css_string
         self.index = RelatedIndex(
             {item.id: item.meta.competencies for item in library},
             {c: [i.id for i in items] for c, items in library.by_competency.items()},
@@ -182,11 +197,26 @@ class Renderer:
             "item.html",
             prefix,
             item=item,
+            paper=self.paper(item),
             body_html=Markup(body_html),
             milestone_titles=milestone_titles,
             links=links,
             related=self.related(item, linked),
         )
+
+    def page_address(self, item: Item) -> str:
+        """The item's URL as printed on paper: absolute when the site's URL is known."""
+        return (self.site_url.rstrip("/") + "/" if self.site_url else "/") + item.url
+
+    def paper(self, item: Item) -> dict[str, object]:
+        """What the item's printed pages carry: band text, QR code, the PDF beside the page."""
+        address = self.page_address(item)
+        updated = f"Updated {item.meta.updated}" if item.meta.updated else "No review date"
+        return {
+            "band": f"{item.title}\n{updated} · {address}",
+            "qr": qr_data_uri(address) if self.site_url and self.qr_codes else None,
+            "pdf": pdf_name(item) if self.pdfs else None,
+        }
 
     def page(self, page: GeneratedPage, prefix: str) -> Rendered:
         library = self.library
@@ -219,4 +249,15 @@ class Renderer:
             ]
             items = sorted(library, key=lambda i: (i.title.casefold(), i.id))
             return self._render("browse.html", prefix, items=items, facets=facets)
+        if page.kind == "pack":
+            groups = [(t, library.by_type.get(t, ())) for t in PRINTABLE]
+            groups = [(t, sorted(items, key=lambda i: i.title.casefold())) for t, items in groups]
+            pdfs = {i.id: pdf_name(i) if self.pdfs else None for _t, items in groups for i in items}
+            return self._render("pack.html", prefix, groups=groups, pdfs=pdfs)
         raise ValueError(f"unknown generated page kind {page.kind!r}")
+
+    def document(self, item: Item, article: str, prefix: str, paper_size: str) -> str:
+        """A whole HTML document for WeasyPrint: the item's article and the print styles."""
+        return self._render(
+            "pdf.html", prefix, item=item, article=Markup(article), paper_size=paper_size
+        ).whole()

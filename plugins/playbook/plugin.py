@@ -6,9 +6,11 @@ empties site_dir, so a bad file stops the build with the same errors as `playboo
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import logging
+import time
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -26,12 +28,15 @@ from .export import library_json
 from .library import Item, Library, scan
 from .models import TYPE_NAMES
 from .pages import GeneratedPage, Rendered, Renderer, fill_in, generated_pages
+from .paper import PAPER_SIZES, PdfWriter, pdf_jobs, printed_ids
 from .schema import schemas
 from .settings import Settings
 
 log = logging.getLogger("mkdocs.plugins.playbook")
 
-ASSETS = ("playbook.css", "browse.js")
+ASSETS = ("playbook.css", "print.css", "browse.js", "pack.js")
+# Without site_url, PDFs still need one origin for their links and their URL fetcher
+NO_SITE_URL = "https://site.invalid/"
 ASSET_DIR = "assets/playbook"
 NAV = "partials/nav.html"
 NAV_PREFIX = "playbook-theme"
@@ -49,6 +54,10 @@ class PlaybookConfig(Config):
     """The coverage page lists items whose `updated` date is older than this."""
     export = c.Type(bool, default=True)
     """Write library.json and the JSON Schemas into the site."""
+    pdf = c.Type(bool, default=True)
+    """Write PDFs (templates, frameworks, workshop packs) and QR codes; false for fast previews."""
+    paper_size = c.Choice(PAPER_SIZES, default="A4")
+    """The PDFs' paper size. Browser printing uses the printer's paper."""
 
 
 def _safe_striptags(value: Any) -> Markup:
@@ -69,6 +78,9 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         self.all_item_paths: set[str] = set()
         self.generated: dict[str, GeneratedPage] = {}
         self.pending: dict[str, tuple[str, ...]] = {}  # deferred fragments, until on_post_page
+        self.pdf_writer = PdfWriter()  # kept across `mkdocs serve` rebuilds: reuses PDFs
+        self.printed: set[str] = set()  # ids of items that go into a PDF
+        self.documents: dict[str, tuple[str, str]] = {}  # id -> (PDF source HTML, its URL)
 
     # ------------------------------------------------------------------ set-up
 
@@ -113,7 +125,12 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             override_dirs=[Path(custom_dir)] if custom_dir else [],
             related_limit=self.config.related_limit,
             stale_after_days=self.config.stale_after_days,
+            site_url=config.site_url,
+            pdfs=self.config.pdf,
+            qr_codes=self.config.pdf,
         )
+        self.printed = printed_ids(pdf_jobs(self.library)) if self.config.pdf else set()
+        self.documents = {}
         for name in ASSETS:
             target = config.extra_css if name.endswith(".css") else config.extra_javascript
             if f"{ASSET_DIR}/{name}" not in [str(x) for x in target]:
@@ -177,7 +194,13 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             self._set_meta(page, item.title, description=item.meta.summary)
             page.meta["tags"] = self._search_tags(item)
             page.meta["search"] = {"boost": 2}
-            return self._later(src_uri, self.renderer.item(item, html_text, prefix))
+            rendered = self.renderer.item(item, html_text, prefix)
+            if item.id in self.printed:
+                self.documents[item.id] = (
+                    self.renderer.document(item, rendered.whole(), prefix, self.config.paper_size),
+                    self._base_url(config) + item.url,
+                )
+            return self._later(src_uri, rendered)
         if generated is not None:
             self._set_meta(page, generated.title)
             return self._later(src_uri, self.renderer.page(generated, prefix))
@@ -256,9 +279,44 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
 
     # ------------------------------------------------------------------ data out
 
+    @staticmethod
+    def _base_url(config: Any) -> str:
+        return (config.site_url or NO_SITE_URL).rstrip("/") + "/"
+
     def on_post_build(self, *, config: Any) -> None:
-        if not self.config.export or self.library is None:
+        if self.library is None:
             return
+        if self.config.pdf:
+            self._write_pdfs(config)
+        if self.config.export:
+            self._export(config)
+
+    def _write_pdfs(self, config: Any) -> None:
+        assert self.library is not None
+        started = time.perf_counter()
+        assets = resources.files("playbook") / "assets"
+        styles = hashlib.sha256(b"".join((assets / n).read_bytes() for n in ASSETS)).hexdigest()
+        stats = self.pdf_writer.write(
+            Path(config.site_dir),
+            self._base_url(config),
+            self.documents,
+            pdf_jobs(self.library),
+            salt=f"{styles}\0{self.config.paper_size}",
+        )
+        for item_id, urls in stats.refused.items():
+            item = self.library.items[item_id]
+            for url in urls:
+                log.warning(
+                    f"{item.path}: its PDF may not load '{url}': PDFs read files of the built "
+                    "site only (link to a file inside the site, or leave it out)"
+                )
+        log.info(
+            "PDFs: %d written in %.1f s (%d item pages rendered, %d reused)",
+            stats.written, time.perf_counter() - started, stats.rendered, stats.reused,
+        )
+
+    def _export(self, config: Any) -> None:
+        assert self.library is not None
         site = Path(config.site_dir)
         data = json.dumps(library_json(self.library), ensure_ascii=False, separators=(",", ":"))
         # JSON in HTML contexts: make "<" safe even if someone inlines it

@@ -115,6 +115,10 @@ stages:
 purpose: Replace with the purpose
 audience: Replace with who fills it in
 minutes: 20
+# A name line is printed for each person who fills the form in (default: Name), then Date
+names: [Name]
+# Optional: a signature line for each person who signs, e.g. [Participant, Coach]
+signatures: []
 # Sections in print order; kind is text (with lines), rating (with scale) or checklist (with items)
 sections:
   - title: Replace with a section title

@@ -1,0 +1,220 @@
+"""Paper: what printed pages carry, and PDFs through WeasyPrint. No MkDocs here.
+
+Printed pages are laid out by one stylesheet (assets/print.css) for both the browser's print and
+the PDFs. Each item page carries a small print style of its own: a named page whose margin boxes
+print the title, the `updated` date, the page's URL and a QR code that opens it, so every sheet
+can be traced back to the site, also when several items are printed together in a pack.
+
+PDFs are rendered by WeasyPrint from the item's own article. Its URL fetcher reads files inside
+the built site only: no network, no file:// outside it. Rendered documents are kept by content
+hash, so a rebuild in `mkdocs serve` renders only what changed.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import logging
+import mimetypes
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from markupsafe import Markup
+
+from .library import Item, Library
+
+PRINTABLE = ("feedback-template", "milestone-framework")
+PAPER_SIZES = ("A4", "Letter")
+
+
+def css_string(text: str) -> Markup:
+    """A CSS string literal for any text, safe inside <style>: everything but letters, digits
+    and spaces becomes a six-digit escape, so no quote, backslash or `</style>` survives."""
+    out = "".join(ch if ch.isascii() and (ch.isalnum() or ch == " ") else f"\\{ord(ch):06x}"
+                  for ch in str(text))
+    return Markup(f'"{out}"')
+
+
+@lru_cache(maxsize=4096)
+def qr_data_uri(url: str) -> str:
+    """A QR code (segno) that opens url, as an SVG data URI for CSS `url()` and <img>."""
+    import segno
+
+    buffer = io.BytesIO()
+    segno.make(url, error="m", micro=False).save(
+        buffer, kind="svg", scale=1.6, border=1, xmldecl=False, nl=False
+    )
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def pdf_name(item: Item) -> str | None:
+    """The PDF beside an item's page: its own for templates and frameworks, a workshop pack
+    for playbooks, none for case studies."""
+    if item.type in PRINTABLE:
+        return f"{item.id}.pdf"
+    if item.type == "playbook":
+        return f"{item.id}-workshop-pack.pdf"
+    return None
+
+
+@dataclass(frozen=True)
+class PdfJob:
+    """One PDF to write: its path in the site and the items it holds, in order."""
+
+    path: str
+    title: str
+    items: tuple[str, ...]
+
+
+def pdf_jobs(library: Library) -> list[PdfJob]:
+    jobs = []
+    for item in library:
+        name = pdf_name(item)
+        if name is None:
+            continue
+        if item.type == "playbook":
+            uses = tuple(i for i in getattr(item.meta, "uses", ()) if i in library.items)
+            jobs.append(PdfJob(item.url + name, f"Workshop pack: {item.title}", (item.id, *uses)))
+        else:
+            jobs.append(PdfJob(item.url + name, item.title, (item.id,)))
+    return jobs
+
+
+def printed_ids(jobs: Iterable[PdfJob]) -> set[str]:
+    return {item_id for job in jobs for item_id in job.items}
+
+
+class OutsideSite(ValueError):
+    """A PDF asked for a resource that is not a file of the built site."""
+
+
+def site_fetcher(site_dir: Path, base_url: str, refused: list[str]):  # noqa: ANN201
+    """A WeasyPrint URL fetcher that serves files of site_dir under base_url, data: URLs, and
+    nothing else. What it refuses is appended to `refused`."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    root = site_dir.resolve()
+    base = urlsplit(base_url)
+
+    class SiteFetcher(URLFetcher):
+        def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
+            parts = urlsplit(url)
+            if parts.scheme == "data":
+                return super().fetch(url, headers)
+            inside = (parts.scheme, parts.netloc) == (base.scheme, base.netloc) and (
+                parts.path.startswith(base.path)
+            )
+            if inside:
+                relative = unquote(parts.path[len(base.path):])
+                if relative == "" or relative.endswith("/"):
+                    relative += "index.html"
+                target = (root / relative).resolve()
+                if target.is_relative_to(root) and target.is_file():
+                    mime = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+                    return URLFetcherResponse(
+                        url, target.read_bytes(), {"Content-Type": mime}
+                    )
+            refused.append(url)
+            raise OutsideSite(f"{url} is not a file of the built site")
+
+    return SiteFetcher(allowed_protocols=("data", base.scheme))
+
+
+@dataclass
+class PdfStats:
+    rendered: int = 0
+    reused: int = 0
+    written: int = 0
+    refused: dict[str, list[str]] = field(default_factory=dict)  # item id -> URLs refused
+
+
+class PdfWriter:
+    """Renders item documents with WeasyPrint and writes PDF jobs, reusing by content hash.
+
+    Keep one writer for a whole `mkdocs serve` session: unchanged documents and PDFs are not
+    rendered again. A document is the HTML of one item; a job joins documents page by page.
+    """
+
+    def __init__(self) -> None:
+        self._documents: dict[str, object] = {}  # content key -> weasyprint Document
+        self._pdfs: dict[tuple[str, ...], bytes] = {}  # document keys + title -> PDF bytes
+        self._refused: dict[str, list[str]] = {}  # content key -> URLs its fetcher refused
+
+    def write(
+        self,
+        site_dir: Path,
+        base_url: str,
+        documents: dict[str, tuple[str, str]],  # item id -> (html, its absolute page URL)
+        jobs: Sequence[PdfJob],
+        *,
+        salt: str = "",
+    ) -> PdfStats:
+        """Write every job's PDF into site_dir. `salt` joins every key (e.g. the stylesheets'
+        hash), so a change in the CSS renders everything again."""
+        from weasyprint import HTML
+
+        # WeasyPrint reports refused fetches through its logger, as warnings; we report them
+        # ourselves with the item they belong to.
+        weasy_log = logging.getLogger("weasyprint")
+        stats = PdfStats()
+        keys = {
+            item_id: hashlib.sha256(f"{salt}\0{url}\0{text}".encode()).hexdigest()
+            for item_id, (text, url) in documents.items()
+        }
+        used_documents: dict[str, object] = {}
+        used_pdfs: dict[tuple[str, ...], bytes] = {}
+        for job in jobs:
+            pdf_key = (job.title, *(keys[i] for i in job.items))
+            data = self._pdfs.get(pdf_key)
+            if data is None:
+                rendered = []
+                for item_id in job.items:
+                    key = keys[item_id]
+                    document = used_documents.get(key) or self._documents.get(key)
+                    if document is None:
+                        text, url = documents[item_id]
+                        refused: list[str] = []
+                        previous = weasy_log.level
+                        weasy_log.setLevel(logging.ERROR)
+                        try:
+                            document = HTML(
+                                string=text,
+                                base_url=url,
+                                url_fetcher=site_fetcher(site_dir, base_url, refused),
+                            ).render()
+                        finally:
+                            weasy_log.setLevel(previous)
+                        self._refused[key] = refused
+                        stats.rendered += 1
+                    else:
+                        stats.reused += 1
+                    used_documents[key] = document
+                    rendered.append(document)
+                first = rendered[0]
+                pages = [page for document in rendered for page in document.pages]
+                combined = first.copy(pages) if len(rendered) > 1 else first
+                combined.metadata.title = job.title
+                data = combined.write_pdf()
+            else:
+                stats.reused += len(job.items)
+                for item_id in job.items:
+                    key = keys[item_id]
+                    if key in self._documents:
+                        used_documents[key] = self._documents[key]
+            used_pdfs[pdf_key] = data
+            target = site_dir / job.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            stats.written += 1
+        for item_id, key in keys.items():
+            if self._refused.get(key):
+                stats.refused[item_id] = self._refused[key]
+        # keep only what this build used: a long serve session does not grow without bound
+        self._documents = used_documents
+        self._pdfs = used_pdfs
+        self._refused = {key: self._refused[key] for key in used_documents if key in self._refused}
+        return stats
