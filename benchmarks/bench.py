@@ -2,10 +2,14 @@
 
     python benchmarks/bench.py check [--sizes 1000,5000,10000]
     python benchmarks/bench.py build [--sizes 1000,5000,10000]
+    python benchmarks/bench.py pdf [--templates 50]
 
 `check`: `playbook check` wall time and peak memory (each size in a fresh process).
 `build`: `mkdocs build` with the plugin against a plain Material build of the same Markdown
 (the item files copied into docs_dir, search on, items kept out of the nav), side by side.
+PDFs are off in `build`, as in a preview; `pdf` measures them on their own.
+`pdf`: a library of feedback templates built with PDFs on, then rebuilt in the same process
+as `mkdocs serve` does (the PDF writer reuses unchanged documents), then with PDFs off.
 """
 
 from __future__ import annotations
@@ -138,11 +142,54 @@ def bench_build(sizes: list[int], workdir: Path, repeat: int = 2) -> None:
         shutil.rmtree(root)
 
 
+PDF_RUN = """
+import json, logging, sys, time
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+lines = []
+class Keep(logging.Handler):
+    def emit(self, record):
+        lines.append(record.getMessage())
+logging.getLogger("mkdocs.plugins.playbook").addHandler(Keep())
+logging.getLogger("mkdocs.plugins.playbook").setLevel(logging.INFO)
+times = []
+for pdf in (True, True, False):
+    config = load_config(sys.argv[1], plugins=["search", {"playbook": {"pdf": pdf}}])
+    config.plugins.on_startup(command="serve", dirty=False)
+    start = time.perf_counter()
+    build(config)
+    times.append(time.perf_counter() - start)
+print(json.dumps({"times": times, "pdf_lines": [x for x in lines if x.startswith("PDFs:")]}))
+"""
+
+
+def bench_pdf(templates: int, workdir: Path) -> None:
+    """Build time with and without PDFs for a library of `templates` feedback templates."""
+    root = generate(workdir / "lib-pdf", templates * 10, pdf=True)
+    # keep the templates only: nothing else refers to them in a generated library
+    for path in [*(root / "case_studies").iterdir(), *(root / "playbooks").iterdir()]:
+        if "type: feedback-template" not in path.read_text(encoding="utf-8"):
+            path.unlink()
+    out = subprocess.run(
+        [sys.executable, "-c", PDF_RUN, str(root / "mkdocs.yml")],
+        capture_output=True, text=True, check=True, cwd=root,
+    )
+    result = json.loads(out.stdout)
+    first, again, off = result["times"]
+    print("| templates | build, PDFs on (s) | rebuild in serve (s) | PDFs off (s) | PDF time (s) |")
+    print("| ---: | ---: | ---: | ---: | ---: |")
+    print(f"| {templates} | {first:.1f} | {again:.1f} | {off:.1f} | {first - off:.1f} |")
+    for line in result["pdf_lines"]:
+        print(f"<!-- {line} -->")
+    shutil.rmtree(root)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("what", choices=["check", "build"])
+    parser.add_argument("what", choices=["check", "build", "pdf"])
+    parser.add_argument("--templates", type=int, default=50)
     parser.add_argument("--sizes", default="1000,5000,10000")
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--repeat", type=int, default=2, help="build runs per size (best kept)")
@@ -152,6 +199,8 @@ def main() -> None:
         workdir = args.workdir or Path(tmp)
         if args.what == "check":
             bench_check(sizes, workdir)
+        elif args.what == "pdf":
+            bench_pdf(args.templates, workdir)
         else:
             bench_build(sizes, workdir, args.repeat)
 

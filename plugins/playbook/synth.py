@@ -59,7 +59,8 @@ theme:
   name: material
 plugins:
   - search
-  - playbook
+  - playbook:
+      pdf: {pdf}
 """
 
 
@@ -112,14 +113,19 @@ def _body(rng: random.Random) -> str:
     return "\n## Context\n\n" + "\n\n".join(paragraphs) + "\n"
 
 
-def generate(root: Path, items: int, seed: int = 1, competencies: int = 24) -> Path:
+def generate(
+    root: Path, items: int, seed: int = 1, competencies: int = 24, *, pdf: bool = False
+) -> Path:
     """Write a project with `items` items (about 10% each of frameworks and templates,
-    15% playbooks, the rest case studies) under root; return root."""
+    15% playbooks, the rest case studies) under root; return root. PDFs are off unless
+    `pdf`: they have a benchmark of their own."""
     rng = random.Random(seed)
     (root / "content").mkdir(parents=True, exist_ok=True)
     (root / "playbooks").mkdir(exist_ok=True)
     (root / "case_studies").mkdir(exist_ok=True)
-    (root / "mkdocs.yml").write_text(MKDOCS_YML, encoding="utf-8")
+    (root / "mkdocs.yml").write_text(
+        MKDOCS_YML.format(pdf=str(pdf).lower()), encoding="utf-8"
+    )
     (root / "content" / "taxonomy.yml").write_text(taxonomy_yaml(competencies), encoding="utf-8")
     (root / "content" / "index.md").write_text("# Synthetic library\n", encoding="utf-8")
     n_frameworks = max(1, items // 10)

@@ -1,0 +1,288 @@
+"""Paper for facilitators: PDFs rendered by WeasyPrint in real builds, read back with Poppler.
+
+Pages are counted with pdfinfo, text is extracted with pdftotext and page one is rendered to PNG
+with pdftoppm, all from Debian's poppler-utils (installed by scripts/test.sh).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import MKDOCS_YML, TEMPLATE, build_site
+from mkdocs.exceptions import Abort, BuildError
+from playbook.paper import css_string, qr_data_uri, site_fetcher
+
+SITE_URL = "https://lib.example.org/"
+WITH_URL = MKDOCS_YML.replace("site_name: Test library\n", f"site_name: Test library\nsite_url: {SITE_URL}\n")
+TEMPLATE_PDF = "playbooks/review-form/review-form.pdf"
+FRAMEWORK_PDF = "playbooks/circle-milestones/circle-milestones.pdf"
+PACK_PDF = "playbooks/peer-circles/peer-circles-workshop-pack.pdf"
+
+SIX_SECTIONS = """\
+---
+type: feedback-template
+title: Quarterly check-in
+summary: A one-page check-in between a leader and their coach, filled in during the session.
+competencies: [feedback-practice, delegation]
+levels: [emerging, senior]
+purpose: Review the quarter and agree what to try next
+audience: A leader and their coach
+minutes: 30
+names: [Leader, Coach]
+signatures: [Leader, Coach]
+sections:
+  - {title: What went well, prompt: Two things you did this quarter that worked and why., kind: text, lines: 3}
+  - {title: What was hard, prompt: One situation you would handle differently next time., kind: text, lines: 3}
+  - title: Confidence
+    prompt: How confident are you in delegating outcomes rather than tasks?
+    kind: rating
+    scale: {min: 1, max: 5, low_label: Not yet, high_label: Fully}
+  - title: Evidence brought
+    prompt: Tick what you brought to the session.
+    kind: checklist
+    items: [Peer feedback, A delegated outcome, Team survey results, Notes from one-to-ones]
+  - {title: Next experiment, prompt: The behaviour you will try and when., kind: text, lines: 3}
+  - {title: Support, prompt: What your coach will do before the next session., kind: text, lines: 2}
+---
+
+Facilitator notes: hand this out at the start.
+"""
+
+
+def poppler(tool: str, *args: str) -> str:
+    if shutil.which(tool) is None:
+        pytest.fail(f"{tool} is missing: run bash scripts/test.sh, which installs poppler-utils")
+    return subprocess.run([tool, *args], capture_output=True, text=True, check=True).stdout
+
+
+def pages_of(pdf: Path) -> int:
+    return int(re.search(r"^Pages:\s+(\d+)", poppler("pdfinfo", str(pdf)), re.M).group(1))
+
+
+def text_of(pdf: Path, page: int | None = None) -> str:
+    span = ["-f", str(page), "-l", str(page)] if page else []
+    return re.sub(r"\s+", " ", poppler("pdftotext", "-layout", *span, str(pdf), "-"))
+
+
+def ink_of_first_page(pdf: Path, tmp_path: Path) -> float:
+    """Share of page one's pixels that are not white, rendered at 30 dpi."""
+    from PIL import Image
+
+    poppler("pdftoppm", "-r", "30", "-f", "1", "-l", "1", "-png", str(pdf), str(tmp_path / "p"))
+    image = Image.open(next(tmp_path.glob("p*.png"))).convert("L")
+    dark = sum(1 for value in image.get_flattened_data() if value < 200)
+    return dark / (image.width * image.height)
+
+
+@pytest.fixture
+def printed(project, site):
+    """The fixture library with a site URL (for QR codes) and a six-section template."""
+    project.write("mkdocs.yml", WITH_URL)
+    project.write("playbooks/quarterly-check-in.md", SIX_SECTIONS)
+    project.write(
+        "playbooks/peer-circles.md",
+        (project.root / "playbooks/peer-circles.md")
+        .read_text(encoding="utf-8")
+        .replace("uses: [review-form]", "uses: [circle-milestones, review-form, quarterly-check-in]"),
+    )
+    return site()
+
+
+def test_every_template_and_framework_gets_a_pdf_linked_from_its_page(printed):
+    out = printed
+    for pdf, page in (
+        (TEMPLATE_PDF, "playbooks/review-form/index.html"),
+        (FRAMEWORK_PDF, "playbooks/circle-milestones/index.html"),
+        ("playbooks/quarterly-check-in/quarterly-check-in.pdf", "playbooks/quarterly-check-in/index.html"),
+        (PACK_PDF, "playbooks/peer-circles/index.html"),
+    ):
+        assert (out / pdf).read_bytes().startswith(b"%PDF-"), pdf
+        html = (out / page).read_text(encoding="utf-8")
+        label = "Download workshop pack (PDF)" if "pack" in pdf else "Download PDF"
+        assert f'href="{Path(pdf).name}" download>{label}</a>' in html
+    case = (out / "case_studies/hospital-circles/index.html").read_text(encoding="utf-8")
+    assert "Download" not in case
+    assert not list((out / "case_studies").rglob("*.pdf"))
+
+
+def test_a_template_pdf_is_one_page_with_every_section_and_checklist_item(printed, tmp_path):
+    pdf = printed / "playbooks/quarterly-check-in/quarterly-check-in.pdf"
+    assert pages_of(pdf) == 1
+    text = text_of(pdf)
+    for expected in (
+        "Quarterly check-in",
+        "A one-page check-in between a leader and their coach",
+        "What went well", "What was hard", "Confidence", "Evidence brought",
+        "Next experiment", "Support",
+        "Peer feedback", "A delegated outcome", "Team survey results", "Notes from one-to-ones",
+        "Not yet", "Fully",  # the rating scale's end labels
+        "Leader", "Coach", "Date", "Signature: Leader", "Signature: Coach",
+    ):
+        assert expected in text, expected
+    assert "Facilitator notes" not in text  # the participant's sheet leaves the notes online
+    assert ink_of_first_page(pdf, tmp_path) > 0.01
+
+
+def test_printed_pages_carry_title_date_url_and_a_qr_code_of_the_page(printed):
+    text = text_of(printed / TEMPLATE_PDF)
+    assert "Review form" in text
+    assert f"{SITE_URL}playbooks/review-form/" in text
+    framework = text_of(printed / FRAMEWORK_PDF)
+    assert "No review date" in framework  # the fixture framework has no `updated`
+    html = (printed / "playbooks/review-form/index.html").read_text(encoding="utf-8")
+    style = re.search(r"<style>@media print\{@page pb-review-form\{(.*?)</style>", html).group(1)
+    assert f'url("{qr_data_uri(SITE_URL + "playbooks/review-form/")}")' in style
+    assert str(css_string(f"Review form\nNo review date · {SITE_URL}playbooks/review-form/")) in style
+
+
+def test_a_workshop_pack_holds_the_playbook_then_each_item_it_uses_on_new_pages(printed):
+    pack = printed / PACK_PDF
+    total = pages_of(pack)
+    starts = {}
+    for number in range(1, total + 1):
+        text = re.sub(r"^\s*\d+ ?/ ?\d+\s+", "", text_of(pack, number))  # the page counter
+        for title in ("Peer circles", "Circle milestones", "Review form", "Quarterly check-in"):
+            if text.lstrip().startswith(f"{title} "):
+                starts.setdefault(title, number)
+    assert list(starts) == ["Peer circles", "Circle milestones", "Review form", "Quarterly check-in"]
+    assert starts["Peer circles"] == 1 and sorted(starts.values()) == list(starts.values())
+    first = text_of(pack, 1)
+    assert "Six leaders meet monthly" in first and "Launch" in first and "Agree norms" in first
+    assert "Circles meet monthly" not in text_of(pack)  # the playbook's narrative stays online
+    assert pages_of(printed / TEMPLATE_PDF) == 1
+
+
+def test_hostile_titles_print_as_text_and_never_break_the_print_style(project, site):
+    hostile = '</style><script>alert(1)</script> "quoted" \\ & {}'
+    project.write("mkdocs.yml", WITH_URL)
+    project.write(
+        "playbooks/review-form.md",
+        TEMPLATE.replace("title: Review form", "title: " + json.dumps(hostile)),
+    )
+    out = site()
+    html = (out / "playbooks/review-form/index.html").read_text(encoding="utf-8")
+    style = re.search(r"<style>(@media print\{@page pb-review-form.*?)</style>", html, re.S).group(1)
+    assert "<" not in style and "\\" + "00003c" in style
+    assert "<script>alert(1)" not in html
+    assert '</style><script>alert(1)</script> "quoted"' in text_of(out / TEMPLATE_PDF)
+
+
+def test_css_string_escapes_everything_but_letters_digits_and_spaces():
+    assert css_string("Plan A 2") == '"Plan A 2"'
+    assert css_string('a"b') == '"a\\000022b"'
+    assert css_string("</style>") == '"\\00003c\\00002fstyle\\00003e"'
+    assert css_string("é\n") == '"\\0000e9\\00000a"'
+
+
+# ---------------------------------------------------------------- the URL fetcher
+
+
+@pytest.fixture
+def fetcher(tmp_path):
+    site = tmp_path / "site"
+    (site / "assets").mkdir(parents=True)
+    (site / "assets" / "logo.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    (tmp_path / "secret.txt").write_text("outside the site")
+    refused: list[str] = []
+    return site_fetcher(site, SITE_URL, refused), refused
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "https://outside.example/tracker.png",
+        "http://lib.example.org/assets/logo.svg",  # same host, other scheme
+        "https://lib.example.org.evil.example/assets/logo.svg",
+        f"{SITE_URL}../secret.txt",
+        f"{SITE_URL}%2e%2e/secret.txt",
+        f"{SITE_URL}assets/missing.png",
+    ],
+)
+def test_the_url_fetcher_refuses_anything_but_files_of_the_built_site(fetcher, url):
+    fetch, refused = fetcher
+    with pytest.raises(ValueError):
+        fetch(url)
+    assert refused == [url]
+
+
+def test_the_url_fetcher_serves_site_files_and_data_urls(fetcher):
+    fetch, refused = fetcher
+    response = fetch(f"{SITE_URL}assets/logo.svg")
+    assert response.read().startswith(b"<svg") and response.content_type == "image/svg+xml"
+    assert fetch("data:text/plain,hello").read() == b"hello"
+    assert refused == []
+
+
+def test_a_body_image_outside_the_site_is_refused_and_named_with_its_file(project, site, caplog):
+    project.write("mkdocs.yml", WITH_URL)
+    framework = project.root / "playbooks/circle-milestones.md"
+    framework.write_text(
+        framework.read_text(encoding="utf-8")
+        + "\n![passwd](file:///etc/passwd)\n\n![pixel](https://outside.example/pixel.png)\n",
+        encoding="utf-8",
+    )
+    with caplog.at_level(logging.WARNING, logger="mkdocs.plugins.playbook"):
+        out = site(strict=False)
+    warnings = [r.getMessage() for r in caplog.records if "PDFs read files of the built site" in r.getMessage()]
+    assert any(m.startswith("playbooks/circle-milestones.md:") and "file:///etc/passwd" in m for m in warnings)
+    assert any("https://outside.example/pixel.png" in m for m in warnings)
+    assert "root:" not in text_of(out / FRAMEWORK_PDF)
+    with pytest.raises((Abort, BuildError)):
+        site()  # --strict turns the refusal into a failed build
+
+
+def test_a_file_url_in_front_matter_is_printed_as_text_and_never_fetched(project, site, caplog):
+    project.write("mkdocs.yml", WITH_URL)
+    project.write(
+        "playbooks/review-form.md",
+        TEMPLATE.replace("summary: A one-page review.", "summary: See file:///etc/passwd and https://outside.example/x.png"),
+    )
+    with caplog.at_level(logging.WARNING, logger="mkdocs.plugins.playbook"):
+        out = site()
+    assert "file:///etc/passwd" in text_of(out / TEMPLATE_PDF)
+    assert not [r for r in caplog.records if "PDFs read files" in r.getMessage()]
+
+
+# ---------------------------------------------------------------- switches and reuse
+
+
+def test_pdf_false_writes_no_pdfs_no_links_and_no_qr_codes(project, site):
+    project.write("mkdocs.yml", WITH_URL.replace("  - playbook\n", "  - playbook:\n      pdf: false\n"))
+    out = site()
+    assert not list(out.rglob("*.pdf"))
+    html = (out / "playbooks/review-form/index.html").read_text(encoding="utf-8")
+    assert "Download PDF" not in html and "data:image/svg+xml" not in html
+    assert "@bottom-left" in html  # the printed page still carries title, date and URL
+
+
+def test_paper_size_letter_gives_letter_pdfs(project, site):
+    project.write("mkdocs.yml", WITH_URL.replace("  - playbook\n", "  - playbook:\n      paper_size: Letter\n"))
+    out = site()
+    assert "612 x 792 pts (letter)" in poppler("pdfinfo", str(out / TEMPLATE_PDF))
+
+
+def test_a_rebuild_in_the_same_session_renders_only_what_changed(project, caplog):
+    """`mkdocs serve` keeps the plugin (it has on_startup) and rebuilds with it: PDFs of
+    unchanged items are reused. Here the same process builds three times, as serve does."""
+    project.write("mkdocs.yml", WITH_URL)
+
+    def pdf_line() -> str:
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="mkdocs.plugins.playbook"):
+            build_site(project.root, command="serve")
+        return next(r.getMessage() for r in caplog.records if r.getMessage().startswith("PDFs:"))
+
+    pdf_line()
+    assert "(0 item pages rendered, 4 reused)" in pdf_line()
+    form = project.root / "playbooks/review-form.md"
+    form.write_text(form.read_text(encoding="utf-8").replace("Book a follow-up", "Book a review"))
+    # the template changed: its own PDF and the pack that holds it; the framework is reused
+    assert "(1 item pages rendered, 3 reused)" in pdf_line()
+    assert "Book a review" in text_of(project.root / "site" / TEMPLATE_PDF)
