@@ -286,3 +286,11 @@ def test_a_rebuild_in_the_same_session_renders_only_what_changed(project, caplog
     # the template changed: its own PDF and the pack that holds it; the framework is reused
     assert "(1 item pages rendered, 3 reused)" in pdf_line()
     assert "Book a review" in text_of(project.root / "site" / TEMPLATE_PDF)
+
+
+def test_names_and_signatures_are_checked_with_their_location(problems_of):
+    text = TEMPLATE.replace("minutes: 20\n", "minutes: 20\nnames: []\nsignatures: [A, B, C, D, E]\n")
+    problems = problems_of("playbooks/review-form.md", text)
+    by_line = {p.line: p.message for p in problems}
+    assert set(by_line) == {8, 9}, problems
+    assert "at least 1" in by_line[8] and "at most 4" in by_line[9]
