@@ -53,6 +53,8 @@ def test_the_pack_page_prints_the_ticked_templates_and_only_those(printed_site, 
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.goto(base + "print/")
         assert page.locator('input[name="pick"]').count() == 3  # 2 templates, 1 framework
+        # nothing ticked yet: printing gives the list, not a blank sheet
+        assert "Review form" in text_of(print_page(page, tmp_path, "A4"))
         page.check('input[name="pick"][value="review-form"]')
         page.check('input[name="pick"][value="quarterly-check-in"]')
         status = page.locator("[data-pb-pack-status]")
