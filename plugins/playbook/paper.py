@@ -157,9 +157,6 @@ class PdfWriter:
         hash), so a change in the CSS renders everything again."""
         from weasyprint import HTML
 
-        # WeasyPrint reports refused fetches through its logger, as warnings; we report them
-        # ourselves with the item they belong to.
-        weasy_log = logging.getLogger("weasyprint")
         stats = PdfStats()
         keys = {
             item_id: hashlib.sha256(f"{salt}\0{url}\0{text}".encode()).hexdigest()
@@ -167,49 +164,53 @@ class PdfWriter:
         }
         used_documents: dict[str, object] = {}
         used_pdfs: dict[tuple[str, ...], bytes] = {}
-        for job in jobs:
-            pdf_key = (job.title, *(keys[i] for i in job.items))
-            data = self._pdfs.get(pdf_key)
-            if data is None:
-                rendered = []
-                for item_id in job.items:
-                    key = keys[item_id]
-                    document = used_documents.get(key) or self._documents.get(key)
-                    if document is None:
-                        text, url = documents[item_id]
-                        refused: list[str] = []
-                        previous = weasy_log.level
-                        weasy_log.setLevel(logging.ERROR)
-                        try:
-                            document = HTML(
-                                string=text,
-                                base_url=url,
-                                url_fetcher=site_fetcher(site_dir, base_url, refused),
-                            ).render()
-                        finally:
-                            weasy_log.setLevel(previous)
-                        self._refused[key] = refused
-                        stats.rendered += 1
-                    else:
-                        stats.reused += 1
-                    used_documents[key] = document
-                    rendered.append(document)
-                first = rendered[0]
-                pages = [page for document in rendered for page in document.pages]
-                combined = first.copy(pages) if len(rendered) > 1 else first
-                combined.metadata.title = job.title
-                data = combined.write_pdf()
+
+        def document(item_id: str) -> object:
+            key = keys[item_id]
+            found = used_documents.get(key) or self._documents.get(key)
+            if found is None:
+                text, url = documents[item_id]
+                refused: list[str] = []
+                found = HTML(
+                    string=text,
+                    base_url=url,
+                    url_fetcher=site_fetcher(site_dir, base_url, refused),
+                ).render()
+                self._refused[key] = refused
+                stats.rendered += 1
             else:
-                stats.reused += len(job.items)
-                for item_id in job.items:
-                    key = keys[item_id]
-                    if key in self._documents:
-                        used_documents[key] = self._documents[key]
-            used_pdfs[pdf_key] = data
-            target = site_dir / job.path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-            stats.written += 1
+                stats.reused += 1
+            used_documents[key] = found
+            return found
+
+        # WeasyPrint reports refused fetches through its logger, as warnings; we report them
+        # ourselves with the item they belong to.
+        weasy_log = logging.getLogger("weasyprint")
+        previous_level = weasy_log.level
+        weasy_log.setLevel(logging.ERROR)
+        try:
+            for job in jobs:
+                pdf_key = (job.title, *(keys[i] for i in job.items))
+                data = self._pdfs.get(pdf_key)
+                if data is None:
+                    rendered = [document(item_id) for item_id in job.items]
+                    pages = [page for one in rendered for page in one.pages]
+                    combined = rendered[0].copy(pages) if len(rendered) > 1 else rendered[0]
+                    combined.metadata.title = job.title
+                    data = combined.write_pdf()
+                else:
+                    stats.reused += len(job.items)
+                    for item_id in job.items:
+                        key = keys[item_id]
+                        if key in self._documents:
+                            used_documents[key] = self._documents[key]
+                used_pdfs[pdf_key] = data
+                target = site_dir / job.path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+                stats.written += 1
+        finally:
+            weasy_log.setLevel(previous_level)
         for item_id, key in keys.items():
             if self._refused.get(key):
                 stats.refused[item_id] = self._refused[key]

@@ -28,7 +28,7 @@ from .export import library_json
 from .library import Item, Library, scan
 from .models import TYPE_NAMES
 from .pages import GeneratedPage, Rendered, Renderer, fill_in, generated_pages
-from .paper import PAPER_SIZES, PdfWriter, pdf_jobs, printed_ids
+from .paper import PAPER_SIZES, PdfJob, PdfWriter, pdf_jobs, printed_ids
 from .schema import schemas
 from .settings import Settings
 
@@ -79,6 +79,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         self.generated: dict[str, GeneratedPage] = {}
         self.pending: dict[str, tuple[str, ...]] = {}  # deferred fragments, until on_post_page
         self.pdf_writer = PdfWriter()  # kept across `mkdocs serve` rebuilds: reuses PDFs
+        self.pdf_jobs: list[PdfJob] = []
         self.printed: set[str] = set()  # ids of items that go into a PDF
         self.documents: dict[str, tuple[str, str]] = {}  # id -> (PDF source HTML, its URL)
 
@@ -127,9 +128,9 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             stale_after_days=self.config.stale_after_days,
             site_url=config.site_url,
             pdfs=self.config.pdf,
-            qr_codes=self.config.pdf,
         )
-        self.printed = printed_ids(pdf_jobs(self.library)) if self.config.pdf else set()
+        self.pdf_jobs = pdf_jobs(self.library) if self.config.pdf else []
+        self.printed = printed_ids(self.pdf_jobs)
         self.documents = {}
         for name in ASSETS:
             target = config.extra_css if name.endswith(".css") else config.extra_javascript
@@ -295,12 +296,13 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         assert self.library is not None
         started = time.perf_counter()
         assets = resources.files("playbook") / "assets"
-        styles = hashlib.sha256(b"".join((assets / n).read_bytes() for n in ASSETS)).hexdigest()
+        css = [name for name in ASSETS if name.endswith(".css")]  # what pdf.html links
+        styles = hashlib.sha256(b"".join((assets / n).read_bytes() for n in css)).hexdigest()
         stats = self.pdf_writer.write(
             Path(config.site_dir),
             self._base_url(config),
             self.documents,
-            pdf_jobs(self.library),
+            self.pdf_jobs,
             salt=f"{styles}\0{self.config.paper_size}",
         )
         for item_id, urls in stats.refused.items():
