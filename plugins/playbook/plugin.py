@@ -24,6 +24,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
+from . import sanitize
 from .export import library_json
 from .library import Item, Library, scan
 from .models import TYPE_NAMES
@@ -187,6 +188,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
     def on_page_content(self, html_text: str, *, page: Page, config: Any, files: Files) -> str:
         assert self.renderer is not None
         src_uri = page.file.src_uri
+        html_text = sanitize.clean(html_text)  # every body is contributor input
 
         prefix = "../" * page.url.count("/")  # directory URLs: one level per slash
         item = self.item_files.get(src_uri)
@@ -314,7 +316,10 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
                 )
         log.info(
             "PDFs: %d written in %.1f s (%d item pages rendered, %d reused)",
-            stats.written, time.perf_counter() - started, stats.rendered, stats.reused,
+            stats.written,
+            time.perf_counter() - started,
+            stats.rendered,
+            stats.reused,
         )
 
     def _export(self, config: Any) -> None:

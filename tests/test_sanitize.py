@@ -1,0 +1,118 @@
+"""Hostile Markdown bodies and values: what the built HTML keeps and what it loses.
+
+The library from tests/payloads.py puts a script payload in every value and every body; the
+site built from it must hold no executable trace of them, and keep the markup bodies need.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from html import unescape
+
+import pytest
+from payloads import write_payload_library
+from playbook.sanitize import clean
+from test_site import ITEM_PAGES, Node, content, html_pages, page, parse
+
+# Where a URL may run script or load a document: these attributes on any element.
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "xlink:href", "poster", "srcdoc"}
+DANGEROUS_URL = re.compile(r"^(javascript|vbscript|data):", re.IGNORECASE)
+NEVER = {"iframe", "object", "embed", "base", "frame", "frameset", "applet"}
+
+
+@pytest.fixture(scope="module")
+def payload_site(tmp_path_factory):
+    from conftest import Project, build_site
+
+    project = Project(tmp_path_factory.mktemp("payloads") / "lib")
+    write_payload_library(project)
+    return build_site(project.root)
+
+
+def _url(value: str) -> str:
+    """A URL as a browser reads it: entities decoded, spaces and control characters dropped."""
+    return "".join(ch for ch in unescape(value) if ch > " ")
+
+
+def _problems(doc: Node) -> list[str]:
+    found = []
+    for node in doc.iter():
+        if node.tag in NEVER:
+            found.append(f"<{node.tag}> element")
+        if node.tag == "meta" and node.attrs.get("http-equiv", "").lower() == "refresh":
+            found.append("meta refresh")
+        for name, value in node.attrs.items():
+            if name.startswith("on"):
+                found.append(f"<{node.tag} {name}=...>")
+            if name in URL_ATTRIBUTES and DANGEROUS_URL.match(_url(value)):
+                found.append(f"<{node.tag} {name}={value[:40]!r}>")
+            if name == "id" and node.attrs[name] == "__search" and node.tag != "input":
+                found.append(f"<{node.tag} id=__search> shadows Material's search toggle")
+        if node.tag == "script":
+            text = "".join(c for c in node.children if isinstance(c, str))
+            if node.attrs.get("type") == "application/json":
+                json.loads(text)  # data stays data: a `</script>` breakout would break it
+            elif "alert(" in text:
+                found.append(f"an executable script holding a payload: {text[:60]!r}")
+    return found
+
+
+def test_no_page_carries_an_executable_payload(payload_site):
+    pages = html_pages(payload_site)
+    assert len(pages) >= 15
+    for url, path in pages.items():
+        problems = _problems(parse(path.read_text(encoding="utf-8")))
+        assert not problems, f"/{url}: {problems}"
+
+
+def test_bodies_keep_the_markup_they_need(payload_site):
+    for url in (*ITEM_PAGES.values(), "", "about/"):
+        article = content(page(payload_site, url))
+        heading = article.find("h2", id="kept-a-heading")
+        assert heading.find("a", "headerlink").attrs["href"] == "#kept-a-heading"
+        table = next(t for t in article.find_all("table") if t.text().startswith("Measure Value"))
+        assert [th.attrs.get("style") for th in table.find_all("th")] == [
+            "text-align:left",
+            "text-align:right",
+        ]
+        assert article.find("div", "admonition").find("p", "admonition-title").text() == (
+            "Kept admonition"
+        )
+        assert article.find("details", "info").find("summary").text() == "Kept details"
+        code = article.find("div", "highlight").text()
+        assert "print(\"<script>alert('code')</script>\")" in code, "code shows as text"
+        # the links that were neutralised keep their text, without a dangerous target
+        link = next(a for a in article.find_all("a") if a.text() == "plain javascript")
+        assert "href" not in link.attrs
+        safe = next(a for a in article.find_all("a") if a.text() == "attribute list link")
+        assert safe.attrs == {"href": "https://example.org/"}
+
+
+def test_payload_text_shows_as_text_and_templates_do_not_evaluate_it(payload_site):
+    text = content(page(payload_site, ITEM_PAGES["peer-circles"])).text()
+    assert '<script>alert("text-script")</script>' in text
+    assert "{{ 7*7 }} {% if true %}jinja{% endif %} ${7*7}" in text
+    assert "49" not in text
+
+
+@pytest.mark.parametrize(
+    ("dirty", "kept"),
+    [
+        ('<a href="&#106;avascript:alert(1)">x</a>', "<a>x</a>"),
+        ('<a href="java&#x09;script:alert(1)">x</a>', "<a>x</a>"),
+        ('<a href="  JAVASCRIPT:alert(1)">x</a>', "<a>x</a>"),
+        ('<a href="data:text/html,&lt;script&gt;">x</a>', "<a>x</a>"),
+        ('<img src="x" onerror="alert(1)">', '<img src="x">'),
+        ('<p onclick="x" class="a" id="__drawer">t</p>', '<p class="a">t</p>'),
+        ("<iframe src=//evil.test></iframe>kept", "kept"),
+        ("<script>alert(1)</script><style>p{}</style>", ""),
+        ('<svg onload="alert(1)"><circle/></svg>', ""),
+        ('<a href="../case_studies/x/">rel</a>', '<a href="../case_studies/x/">rel</a>'),
+        ('<a href="mailto:a@b.test">m</a>', '<a href="mailto:a@b.test">m</a>'),
+        ('<td style="text-align: right; position: fixed">1</td>', "1"),  # outside a table
+        ("<!-- hidden --><p>t</p>", "<p>t</p>"),
+    ],
+)
+def test_clean_keeps_the_allowlist_only(dirty, kept):
+    assert clean(dirty) == kept
