@@ -358,3 +358,110 @@ def test_invisible_and_bidirectional_characters_are_refused(problems_of, char):
     text = CASE.replace("title: Circles at a hospital", f'title: "Circles{char}at a hospital"')
     problem = located(problems_of("case_studies/hospital-circles.md", text), 3, 8)
     assert "invisible control character" in problem.message and "position 8" in problem.message
+
+
+# ---------------------------------------------------------------- bodies: links and characters
+
+
+def body_problems(problems_of, body: str, path: str = "case_studies/hospital-circles.md"):
+    """The problems of the fixture case study with `body` as its Markdown (line 21 on)."""
+    return problems_of(path, CASE.replace("## Context\n\nA network of hospitals.\n", body))
+
+
+@pytest.mark.parametrize(
+    ("body", "where", "words"),
+    [
+        (
+            "![A chart](../../../secret.png)\n",
+            (21, 12),
+            "image '../../../secret.png' points outside",
+        ),
+        ("See [it](../../etc/passwd).\n", (21, 10), "link '../../etc/passwd' points outside"),
+        ("![x](/etc/passwd)\n", (21, 6), "is an absolute path"),
+        ("![x](C:\\Users\\me\\secret.png)\n", (21, 6), "absolute file path"),
+        ("![x](\\\\server\\share\\x.png)\n", (21, 6), "absolute file path"),
+        ("[notes](file:///etc/passwd)\n", (21, 9), "file: address"),
+        ("[notes](FILE:///C:/secret.txt)\n", (21, 9), "file: address"),
+        ("Text.\n\n[notes]: File:///etc/passwd\n", (23, 10), "link reference 'File:"),
+        ('<img src="file:///etc/passwd" alt="">\n', (21, 11), "HTML attribute src"),
+        ('<a href="&#102;ile:///etc/passwd">x</a>\n', (21, 10), "file: address"),
+        ("<file:///etc/hosts>\n", (21, 2), "file: address"),
+        ('[ok](https://example.org){: href="file:///etc/passwd" }\n', (21, 35), "href"),
+        ("![x](%2e%2e/%2e%2e/%2e%2e/secret.png)\n", (21, 6), "points outside"),
+        ("![x](..\\..\\..\\secret.png)\n", (21, 6), "points outside"),
+        ("[![badge](../../../b.svg)](https://example.org)\n", (21, 11), "image"),
+        ('<img srcset="a.png 1x, ../../../b.png 2x">\n', (21, 24), "srcset"),
+        ("A [link\nover lines](<../../../x y.md>)\n", (22, 14), "points outside"),
+    ],
+)
+def test_links_and_images_may_not_leave_the_repository(problems_of, body, where, words):
+    problems = body_problems(problems_of, body)
+    assert len(problems) == 1, problems
+    problem = located(problems, *where)
+    assert words in problem.message, problem
+    assert problem.hint == (
+        "link to a file inside the repository with a relative path, or to an https:// address"
+    )
+
+
+def test_ordinary_links_and_links_in_code_are_fine(project):
+    project.write(
+        "case_studies/hospital-circles.md",
+        CASE + "\n[a case](../playbooks/peer-circles.md) [top](#context) [mail](mailto:a@b.org)\n"
+        "![chart](images/chart.png){ width=300 } [web](https://example.org/../../x)\n"
+        "[js](javascript:alert(1)) ![d](data:image/png;base64,AAAA) [far](//cdn.example.org/x)\n"
+        "<a href='../content/index.md'>home</a> [up](../content/about.md)\n\n"
+        "Use `![x](/etc/passwd)` or ``[a](file:///x)`` in examples.\n\n"
+        "```markdown\n![x](../../../secret.png)\n[y]: file:///etc/passwd\n```\n\n"
+        "~~~~\n<img src='file:///x'>\n~~~~\n",
+    )
+    library, problems, _count = scan(read_settings(project.root))
+    assert problems == [] and library is not None
+
+
+def test_hand_written_pages_are_checked_too(problems_of):
+    problems = problems_of("content/guide/setup.md", "# Setup\n\n![shot](../../../shot.png)\n")
+    assert "points outside the repository" in located(problems, 3, 9).message
+    problems = problems_of("content/up.md", "---\ntitle: Up\n---\n[root](../README.md)\n")
+    assert problems == []
+
+
+def test_a_control_character_in_the_body_is_refused(problems_of):
+    problems = body_problems(problems_of, "A \u202eversed line and a bell\x07.\n")
+    assert [(p.line, p.col) for p in problems] == [(21, 3), (21, 26)]
+    assert "invisible control character (U+202E)" in problems[0].message
+
+
+# ---------------------------------------------------------------- URLs up to case and Unicode
+
+
+def test_urls_equal_up_to_case_are_refused(project):
+    project.write("case_studies/Team/plan.md", CASE.replace("title:", "id: plan-a\ntitle:"))
+    project.write("case_studies/team/plan.md", CASE.replace("title:", "id: plan-b\ntitle:"))
+    _library, problems, _count = scan(read_settings(project.root))
+    assert [(p.path, p.line, p.col) for p in problems] == [("case_studies/team/plan.md", 1, 1)]
+    assert "differs only in letter case from /case_studies/Team/plan/" in problems[0].message
+    assert "case_studies/Team/plan.md" in problems[0].message
+    assert "lowercase" in problems[0].hint
+
+
+def test_urls_equal_up_to_unicode_normalisation_are_refused(project):
+    nfc, nfd = "caf\u00e9", "cafe\u0301"
+    project.write(f"case_studies/{nfc}/plan.md", CASE.replace("title:", "id: plan-a\ntitle:"))
+    project.write(f"case_studies/{nfd}/plan.md", CASE.replace("title:", "id: plan-b\ntitle:"))
+    _library, problems, _count = scan(read_settings(project.root))
+    assert len(problems) == 1 and "Unicode normalisation" in problems[0].message
+
+
+def test_pages_and_generated_pages_equal_up_to_case(problems_of):
+    assert "letter case" in located(problems_of("content/Browse.md", "# B\n"), 1, 1).message
+    problems_of("content/About.md", "# About\n")
+    problem = located(problems_of("content/about.md", "# about\n"), 1, 1)
+    assert "from /About/, where content/About.md is published" in problem.message
+
+
+def test_file_names_must_be_lowercase_ascii_slugs(problems_of):
+    problem = located(problems_of("case_studies/Coaching-Pilot.md", CASE), 1, 1)
+    assert "lowercase letters a-z" in problem.message and "'coaching-pilot.md'" in problem.hint
+    problem = located(problems_of("case_studies/cafe\u0301.md", CASE), 1, 1)
+    assert "not a valid id" in problem.message and "'cafe.md'" in problem.hint

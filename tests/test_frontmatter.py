@@ -143,3 +143,70 @@ def test_broken_yaml_is_located_and_explained(text, where, words):
 def test_front_matter_must_be_a_mapping():
     problem = only_problem("---\n- a\n- b\n---\n")
     assert "key: value" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "ends", "quoted"),
+    [
+        (
+            "---\ntitle: Coaching #1 for new managers\n---\n",
+            (2, 17),
+            "the value ends at 'Coaching'",
+            '"Coaching #1 for new managers"',
+        ),
+        (
+            "---\nlessons:\n  - Keep circles small #peoplefirst\n---\n",
+            (3, 24),
+            "the value ends at 'Keep circles small'",
+            '"Keep circles small #peoplefirst"',
+        ),
+        ("---\nfunction: #2 plant\n---\n", (2, 11), "the value is left empty", '"#2 plant"'),
+        ("---\nupdated: 2026-01-05\t#reviewed\n---\n", (2, 21), "ends at '2026-01-05'", ""),
+        ('---\ntitle: Say "hi" #1\n---\n', (2, 17), "ends at 'Say \"hi\"'", '"Say \\"hi\\" #1"'),
+    ],
+)
+def test_a_comment_swallowing_text_is_located(text, where, ends, quoted):
+    problem = only_problem(text)
+    assert (problem.line, problem.col) == where, problem
+    assert "read as a YAML comment and dropped" in problem.message and ends in problem.message
+    assert "double quotes" in problem.hint and quoted in problem.hint
+
+
+def test_a_comment_swallowing_the_end_of_a_multi_line_value():
+    problem = only_problem("---\nsummary: Circles met\n  every month #1 rule\n---\n")
+    assert (problem.line, problem.col) == (3, 15)
+    assert "ends at 'Circles met every month'" in problem.message
+
+
+def test_every_swallowing_comment_is_reported():
+    document = read_text("---\ntitle: A #1\nlessons:\n  - B #2\n  - C #3\n---\n", "f.md")
+    assert [(p.line, p.col) for p in document.problems] == [(2, 10), (4, 7), (5, 7)]
+
+
+def test_ordinary_comments_and_hashes_inside_values_stay_allowed():
+    text = (
+        "---\n"
+        "# A comment line, as `playbook new` writes them\n"
+        "#no-space comment line\n"
+        "title: Coaching in C# and F#\n"
+        'subtitle: "Coaching #1 for new managers"\n'
+        "other: 'Issue #2'\n"
+        "lines: 4          # ruled write-in lines\n"
+        "body: |\n"
+        "  Step #1 stays text in a block\n"
+        "link: https://example.org/page#section\n"
+        "list: [a, b] #tags after a closing bracket\n"
+        "---\n"
+    )
+    document = read_text(text, "f.md")
+    assert document.ok, document.problems
+    assert document.data["title"] == "Coaching in C# and F#"
+    assert document.data["subtitle"] == "Coaching #1 for new managers"
+    assert document.data["body"] == "Step #1 stays text in a block\n"
+
+
+def test_a_comment_swallowing_text_in_any_yaml_file():
+    from playbook.frontmatter import parse_yaml
+
+    data, _positions, problems = parse_yaml("competencies:\n  - name: Priorities #1\n", "t.yml")
+    assert data is None and [(p.line, p.col) for p in problems] == [(2, 22)]

@@ -4,10 +4,13 @@ YAML is parsed event by event (libyaml when present), never composed into a grap
 aliases, tags, duplicate and non-text keys are refused as they stream by, before anything is
 built, and nesting is capped as it deepens. Scalars stay the text the contributor wrote: the
 model decides what is a number or a date, so `NO`, `1.10` and `12:30` are never reinterpreted.
+Nor is text silently lost: a `#word` after an unquoted value, which YAML drops as a comment
+(`title: Coaching #1 for new managers`), is refused where it stands.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -234,7 +237,62 @@ def parse_yaml(
         line = 1 + line_offset + text.count("\n", 0, mark)
         col = mark - text.rfind("\n", 0, mark)
         return None, positions, [Problem(path, line, col, message, hint)]
+    if "#" in text and _GLUED_COMMENT.search(text):  # rare: then look for comments eating text
+        swallowed = _swallowed_comments(text, path, line_offset)
+        if swallowed:
+            return None, positions, swallowed
     return data, positions, []
+
+
+# ' #' starts a YAML comment. After a value, '# note' reads as a comment on purpose, but '#1' or
+# '#tag' is almost always text the contributor meant to keep (`title: Coaching #1 for ...`).
+_GLUED_COMMENT = re.compile(r"[ \t]#[^\s]")
+_COMMENT_AFTER = re.compile(r"[ \t]+#[^\s]")
+
+
+def _swallowed_comments(text: str, path: str, line_offset: int) -> list[Problem]:
+    """A problem for each unquoted value followed on its line by a '#word' comment.
+
+    Only called for the few texts holding ' #' glued to a word, and only after they parsed
+    cleanly, so it parses them a second time rather than slowing down the main event loop.
+    """
+    lines = text.split("\n")
+    problems = []
+    parser = _Loader(text)
+    try:
+        for event in iter(parser.get_event, None):
+            if type(event) is not _SCALAR or event.style:  # plain scalars only ('' or None)
+                continue
+            end = event.end_mark
+            rest = lines[end.line][end.column :] if end.line < len(lines) else ""
+            found = _COMMENT_AFTER.match(rest)
+            if not found:
+                continue
+            start = event.start_mark
+            hash_col = end.column + found.end() - 1  # 1-based column of the '#'
+            value = event.value
+            if start.line == end.line:
+                written = lines[end.line][start.column :].strip()
+                quoted = '"' + written.replace("\\", "\\\\").replace('"', '\\"') + '"'
+                hint = f"put the whole value in double quotes: {quoted}"
+            else:
+                hint = "put the whole value in double quotes"
+            if len(hint) > 160:
+                hint = 'put the whole value in double quotes, e.g. title: "Coaching #1"'
+            shown = value if len(value) <= 60 else "..." + value[-57:]
+            ends = f"the value ends at '{shown}'" if value else "the value is left empty"
+            problems.append(
+                Problem(
+                    path,
+                    end.line + 1 + line_offset,
+                    hash_col,
+                    f"the text after ' #' is read as a YAML comment and dropped: {ends}",
+                    hint,
+                )
+            )
+    finally:
+        parser.dispose()
+    return problems
 
 
 def _char_at(text: str, mark: Any) -> str:

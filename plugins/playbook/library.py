@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -11,6 +12,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from .bodycheck import check_body
 from .frontmatter import (
     MAX_YAML_FILE_BYTES,
     Document,
@@ -291,7 +293,8 @@ def read_item(
                 path,
                 1,
                 1,
-                f"the file name '{stem}' is not a valid id",
+                f"the file name '{stem}' is not a valid id: ids use lowercase letters a-z, "
+                "digits and single hyphens",
                 f"rename the file to '{slugify(stem) or 'item'}.md' or set `id:` in the front matter",
             )
         ]
@@ -489,6 +492,45 @@ def _cycles(graph: Mapping[str, tuple[str, ...]]) -> list[list[str]]:
     return cycles
 
 
+# ---------------------------------------------------------------- URLs
+
+
+def _fold(url: str) -> str:
+    """A URL as case-insensitive file systems and servers see it: one Unicode form, no case."""
+    return unicodedata.normalize("NFC", url).casefold()
+
+
+def _claim(pages: dict[str, str], folded: dict[str, str], url: str, who: str) -> None:
+    pages[url] = who
+    folded.setdefault(_fold(url), url)
+
+
+def _url_collision(
+    pages: dict[str, str], folded: dict[str, str], url: str
+) -> tuple[str, str] | None:
+    """(message, hint) when another page already has this URL, or one equal up to case or
+    Unicode normalisation (two such files are one file on macOS and Windows checkouts)."""
+    if url in pages:
+        return (
+            f"this file would be published at /{url}, where {pages[url]} is published",
+            "two files cannot share a URL: rename or move one of them",
+        )
+    other = folded.get(_fold(url))
+    if other is None:
+        return None
+    how = (
+        "letter case"
+        if unicodedata.normalize("NFC", url) != unicodedata.normalize("NFC", other)
+        else "how its accented letters are encoded (Unicode normalisation)"
+    )
+    return (
+        f"this file would be published at /{url}, which differs only in {how} from /{other}, "
+        f"where {pages[other]} is published",
+        "rename or move one of them, preferably to lowercase ASCII names: macOS and Windows "
+        "checkouts and many web servers treat the two as one file",
+    )
+
+
 # ---------------------------------------------------------------- entry points
 
 
@@ -500,27 +542,24 @@ def scan(settings: Settings) -> tuple[Library | None, list[Problem], int]:
     count = 0
     docs_prefix = settings.docs_prefix
     pages: dict[str, str] = {}  # URL -> who publishes there: every page must have its own
+    folded: dict[str, str] = {}  # the same, by URL up to letter case and Unicode form
     if taxonomy is not None:
-        pages.update({page_url(p): f"the generated page {p}" for p in generated_paths(taxonomy)})
+        for generated in generated_paths(taxonomy):
+            _claim(pages, folded, page_url(generated), f"the generated page {generated}")
     for file, must in source_files(settings):
         document = read_file(file, settings.root)
         item, item_problems = read_item(document, must, docs_prefix)
         problems.extend(item_problems)
+        if document.body:
+            problems.extend(check_body(document.body, document.path, document.body_line))
         if not item_problems and (item is not None or not must):
             src_uri = document.path.removeprefix(docs_prefix)
             url = page_url(src_uri)
-            if url in pages:
-                problems.append(
-                    Problem(
-                        document.path,
-                        1,
-                        1,
-                        f"this file would be published at /{url}, where {pages[url]} is published",
-                        "two files cannot share a URL: rename or move one of them",
-                    )
-                )
+            collision = _url_collision(pages, folded, url)
+            if collision:
+                problems.append(Problem(document.path, 1, 1, *collision))
                 continue
-            pages[url] = document.path
+            _claim(pages, folded, url, document.path)
         if item is None:
             if item_problems:
                 count += 1
