@@ -4,6 +4,10 @@
 # the strict build and pytest. Extra arguments go to pytest.
 source "$(dirname "$0")/bootstrap.sh"
 apt_ensure chromium poppler-utils
+# axe-core, pinned in tests/a11y, for the accessibility tests (npm may come with a non-Debian node)
+command -v npm >/dev/null || apt_ensure nodejs npm
+a11y=tests/a11y/node_modules/.installed-$(sha1sum <tests/a11y/package-lock.json | cut -c1-12)
+[ -f "$a11y" ] || { npm ci --prefix tests/a11y --no-audit --no-fund --silent && touch "$a11y"; }
 .venv/bin/ruff check plugins tests benchmarks
 .venv/bin/playbook check
 .venv/bin/mkdocs build --strict --quiet --site-dir "$(mktemp -d)"
