@@ -1,0 +1,242 @@
+"""Accessibility of the bundled library in Chromium: axe-core finds no serious or critical WCAG 2.1
+A/AA violation on the site's kinds of page, in the light and the dark palette; the browse facets and
+Material's header search work with the keyboard alone.
+
+axe-core comes from the npm registry, pinned in tests/a11y/package-lock.json; scripts/test.sh
+installs it into tests/a11y/node_modules (`npm ci --prefix tests/a11y`)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from browser import chromium, serve
+from conftest import build_site
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+A11Y = ROOT / "tests" / "a11y"
+AXE = A11Y / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+BLOCKING = ("serious", "critical")
+# Playwright's prefers-color-scheme -> the scheme Material picks through mkdocs.yml's media queries
+PALETTES = {"light": "default", "dark": "slate"}
+# An item page or a competency hub (a search result may carry ?h= and a #fragment)
+ITEM_OR_HUB = re.compile(r"/(playbooks|case_studies|competencies)/[a-z0-9-]+/(\?[^#]*)?(#.*)?$")
+
+
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory) -> Path:
+    """The repository's own library, built once for the module; PDFs play no part here."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("PLAYBOOK_PDF", "false")  # mkdocs.yml: pdf: !ENV [PLAYBOOK_PDF, true]
+        return build_site(ROOT, strict=True, site_dir=str(tmp_path_factory.mktemp("a11y-site")))
+
+
+@pytest.fixture(scope="module")
+def library_json(bundled: Path) -> dict:
+    return json.loads((bundled / "library.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def base(bundled: Path):
+    with serve(bundled) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture(scope="module")
+def axe_script() -> Path:
+    if not AXE.exists():
+        pytest.fail(
+            "axe-core is not installed in tests/a11y/node_modules: run bash scripts/test.sh, "
+            "or npm ci --prefix tests/a11y"
+        )
+    return AXE
+
+
+def pinned_axe_version() -> str:
+    package = json.loads((A11Y / "package.json").read_text(encoding="utf-8"))
+    return package["dependencies"]["axe-core"]
+
+
+def pages_to_audit(data: dict) -> list[tuple[str, str]]:
+    """(name, path) of one page of each kind the site has; items and hub from library.json."""
+    items = sorted(data["items"], key=lambda item: item["id"])
+    first: dict[str, dict] = {}
+    for item in items:
+        first.setdefault(item["type"], item)
+    assert set(first) == {"playbook", "case-study", "milestone-framework", "feedback-template"}
+    uses = Counter(c for item in items for c in item["competencies"])
+    busiest = max(sorted(uses), key=uses.__getitem__)  # the fullest hub
+    rarest = min(sorted(uses), key=uses.__getitem__)  # a filter that empties other facet values
+    return [
+        ("home", ""),
+        ("browse", "browse/"),
+        ("browse, filtered", f"browse/?competency={rarest}"),
+        ("coverage", "coverage/"),
+        ("competencies", "competencies/"),
+        ("competency hub", f"competencies/{busiest}/"),
+        *((f"{kind} {item['id']}", item["url"]) for kind, item in sorted(first.items())),
+        ("type index", "library/playbooks/"),
+        ("print a pack", "print/"),
+        ("about", "about/"),
+        ("contributing", "contributing/"),
+    ]
+
+
+def describe(where: str, violation: dict, most: int = 6) -> str:
+    """One violation as a reader fixing it needs it: rule, impact, elements, what fails."""
+    nodes = violation["nodes"]
+    lines = [
+        f"{where}: {violation['id']} [{violation['impact']}] {violation['help']}"
+        f" ({len(nodes)} element{'s' if len(nodes) != 1 else ''}) {violation['helpUrl']}"
+    ]
+    for node in nodes[:most]:
+        lines.append(
+            "    " + " ".join(" >> ".join(t) if isinstance(t, list) else t for t in node["target"])
+        )
+        summary = (node.get("failureSummary") or "").strip().splitlines()
+        lines.extend("      " + line.strip() for line in summary)
+    if len(nodes) > most:
+        lines.append(f"    ... and {len(nodes) - most} more")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("palette", ["light", "dark"])
+def test_axe_finds_nothing_serious_in_either_palette(
+    palette, base, browser, library_json, axe_script
+):
+    pages = pages_to_audit(library_json)
+    context = browser.new_context(color_scheme=palette)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    blocking: list[str] = []
+    minor: list[str] = []
+    elements = 0
+    version = ""
+    try:
+        for name, path in pages:
+            page.goto(base + path)
+            scheme = page.get_attribute("body", "data-md-color-scheme")
+            assert scheme == PALETTES[palette], (
+                f"/{path} shows scheme {scheme} in the {palette} palette"
+            )
+            if name == "browse, filtered":  # the dimmed values are what this state is here for
+                assert page.locator(".pb-facet--empty").count() > 0
+            page.add_script_tag(path=str(axe_script))
+            result = page.evaluate(
+                # resultTypes: details of violations only, which is what is asserted (faster)
+                "tags => axe.run(document, {runOnly: {type: 'tag', values: tags},"
+                " resultTypes: ['violations']})",
+                WCAG_TAGS,
+            )
+            version = result["testEngine"]["version"]
+            for violation in result["violations"]:
+                text = describe(f"{palette} palette, {name} (/{path})", violation)
+                if violation["impact"] in BLOCKING:
+                    blocking.append(text)
+                    elements += len(violation["nodes"])
+                else:
+                    minor.append(text)
+    finally:
+        context.close()
+    summary = (
+        f"axe-core {version}, {palette} palette: {len(pages)} pages audited, "
+        f"{len(blocking)} serious or critical violations ({elements} elements), "
+        f"{len(minor)} minor or moderate"
+    )
+    print("\n".join([*blocking, *minor, summary]))
+    assert version == pinned_axe_version(), (
+        f"axe-core {version} is installed, tests/a11y pins {pinned_axe_version()}: "
+        "run npm ci --prefix tests/a11y"
+    )
+    assert not blocking, "\n".join([*blocking, summary])
+    assert errors == []
+
+
+def active(page, selector: str) -> bool:
+    return page.evaluate("s => document.activeElement.matches(s)", selector)
+
+
+def tab_to(page, selector: str, most: int = 300) -> int:
+    """Press Tab until the focused element matches selector; return how many presses it took."""
+    for presses in range(1, most + 1):
+        page.keyboard.press("Tab")
+        if active(page, selector):
+            return presses
+    pytest.fail(f"{most} presses of Tab never reached {selector}")
+
+
+def test_browse_facets_work_with_the_keyboard_alone(base, browser):
+    page = browser.new_page()
+    page.goto(base + "browse/")
+    shown = page.locator("[data-pb-shown]")
+    everything = shown.text_content()
+    assert re.fullmatch(r"(\d+) of \1 shown", everything)
+
+    tab_to(page, "[data-pb-facets] input[type=checkbox]")
+    facet, value = page.evaluate("[document.activeElement.name, document.activeElement.value]")
+    # a keyboard user sees where the focus is
+    assert active(page, ":focus-visible")
+    ring = page.evaluate(
+        "(() => { const s = getComputedStyle(document.activeElement);"
+        " return {style: s.outlineStyle, width: s.outlineWidth, shadow: s.boxShadow}; })()"
+    )
+    assert (ring["style"] != "none" and ring["width"] != "0px") or ring["shadow"] != "none", ring
+
+    page.keyboard.press("Space")
+    assert active(page, f'input[name="{facet}"][value="{value}"]:checked')
+    narrowed = shown.text_content()
+    assert narrowed != everything
+    assert parse_qs(urlparse(page.url).query) == {facet: [value]}
+    assert page.locator("[data-pb-items] > li:visible").count() == int(narrowed.split()[0])
+
+    # Space again takes the filter off; Space once more puts it back
+    page.keyboard.press("Space")
+    assert shown.text_content() == everything
+    assert urlparse(page.url).query == ""
+    page.keyboard.press("Space")
+    assert shown.text_content() == narrowed
+
+    # on to the Clear button, pressed with Enter
+    tab_to(page, "[data-pb-clear]")
+    page.keyboard.press("Enter")
+    expect(shown).to_have_text(everything)  # the form's reset handler updates on the next tick
+    assert urlparse(page.url).query == ""
+    assert page.locator("[data-pb-facets] input:checked").count() == 0
+
+
+def test_header_search_works_with_the_keyboard_alone(base, browser, library_json):
+    competencies = library_json["taxonomy"]["competencies"]
+    name = competencies[0]["name"]
+    page = browser.new_page()
+    page.goto(base)
+    page.keyboard.press("/")  # Material's shortcut for the search box
+    assert active(page, "input.md-search__input")
+    page.keyboard.type(name)
+    results = page.locator(".md-search-result__item")
+    results.first.wait_for(timeout=15_000)  # the search worker loads its index first
+    assert results.count() > 0
+
+    page.keyboard.press("ArrowDown")
+    assert active(page, "a.md-search-result__link")
+    href = page.evaluate("document.activeElement.href")
+    page.keyboard.press("Enter")
+    page.wait_for_url(ITEM_OR_HUB)
+    assert page.url.split("#")[0] == href.split("#")[0]
+    heading = page.locator("h1").first.text_content()
+    titles = {item["title"] for item in library_json["items"]} | {c["name"] for c in competencies}
+    assert heading.strip() in titles
