@@ -427,9 +427,10 @@ def test_hand_written_pages_are_checked_too(problems_of):
 
 
 def test_a_control_character_in_the_body_is_refused(problems_of):
-    problems = body_problems(problems_of, "A \u202eversed line and a bell\x07.\n")
-    assert [(p.line, p.col) for p in problems] == [(21, 3), (21, 26)]
+    problems = body_problems(problems_of, "A \u202eversed line and a bell\x07.\n\nNUL\x00\n")
+    assert [(p.line, p.col) for p in problems] == [(21, 3), (23, 4)]  # the first of each line
     assert "invisible control character (U+202E)" in problems[0].message
+    assert "(U+0000)" in problems[1].message
 
 
 # ---------------------------------------------------------------- URLs up to case and Unicode
@@ -465,3 +466,16 @@ def test_file_names_must_be_lowercase_ascii_slugs(problems_of):
     assert "lowercase letters a-z" in problem.message and "'coaching-pilot.md'" in problem.hint
     problem = located(problems_of("case_studies/cafe\u0301.md", CASE), 1, 1)
     assert "not a valid id" in problem.message and "'cafe.md'" in problem.hint
+
+
+def test_a_list_entry_read_as_a_mapping_gets_a_quoted_suggestion(problems_of):
+    text = CASE.replace("lessons: [Fixed days help.]", "lessons:\n  - Rule one: fixed days")
+    problem = located(problems_of("case_studies/hospital-circles.md", text), 17, 5)
+    assert (
+        problem.message
+        == "'lessons[1]' must be text, but its ': ' makes YAML read a `key: value` pair"
+    )
+    assert problem.hint == 'put the whole text in double quotes: "Rule one: fixed days"'
+    text = CASE.replace("lessons: [Fixed days help.]", "lessons:\n  - [a, b]")
+    problem = located(problems_of("case_studies/hospital-circles.md", text), 17, 5)
+    assert "of this entry" in problem.hint and "`0:`" not in problem.hint

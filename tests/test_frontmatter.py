@@ -130,7 +130,18 @@ def test_huge_front_matter_is_refused_before_parsing():
         ("---\ntitle: x\n\tsummary: y\n---\n", (3, 1), "tab"),
         ("---\ntitle: bell\x07\n---\n", (2, 12), "control character"),
         ("---\ntitle: [unclosed\n---\n", (2, 8), "never closed"),
-        ("---\ntitle: x\n  summary: y\n---\n", (3, 10), "colon"),
+        ("---\ntitle: x\n  summary: y\n---\n", (3, 3), "indented more than the key above"),
+        ("---\ntitle: A: b\n  summary: y\n---\n", (2, 9), "colon"),
+        (
+            '---\ntitle: "Circles at a depot\nsummary: y\nafter: "86%"\n---\n',
+            (2, 8),
+            "not closed on its line, so YAML reads on and fails on line 4",
+        ),
+        ('---\ntitle: "Circles at a depot\nsummary: y\n---\n', (2, 8), "quote is never closed"),
+        ("---\ntitle: 'Circles\n---\n", (2, 8), "quote is never closed"),
+        ("---\ntitle: x\nA line of prose\nsummary: y\n---\n", (3, 1), "not a `key: value` pair"),
+        ('---\nfunction: "Ops\\qteam"\n---\n', (2, 15), "escape sequence"),
+        ('---\norganization: "C:\\Users\\me"\n---\n', (2, 20), "escape sequence"),
     ],
 )
 def test_broken_yaml_is_located_and_explained(text, where, words):

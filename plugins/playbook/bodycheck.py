@@ -62,7 +62,8 @@ def check_body(body: str, path: str, body_line: int) -> list[Problem]:
     """Located problems of a Markdown body that starts on line `body_line` of file `path`
     (relative to the project root, which relative links may not climb out of)."""
     problems: list[Problem] = []
-    for found in _INVISIBLE.finditer(body):
+    found = _INVISIBLE.search(body)
+    while found:
         line, col = _where(body, found.start(), body_line)
         problems.append(
             Problem(
@@ -76,6 +77,8 @@ def check_body(body: str, path: str, body_line: int) -> list[Problem]:
         )
         if len(problems) >= MAX_PER_FILE:
             return problems
+        line_end = body.find("\n", found.start())  # one problem a line is enough
+        found = _INVISIBLE.search(body, line_end) if line_end != -1 else None
     if "](" not in body and "]:" not in body and "<" not in body and "{" not in body:
         return problems  # no link, image, tag or attribute list at all: the common case
     text = "\n" + _blank_code(body)  # the line break lets a definition on line 1 be found
@@ -97,7 +100,8 @@ def check_body(body: str, path: str, body_line: int) -> list[Problem]:
             if verdict is None:
                 continue
             line, col = _where(body, start, body_line)
-            shown = raw if len(raw) <= 80 else raw[:77] + "..."
+            shown = _INVISIBLE.sub(lambda c: f"\\u{ord(c.group()):04x}", raw)  # as typed
+            shown = shown if len(shown) <= 80 else shown[:77] + "..."
             problems.append(Problem(path, line, col, f"the {what} '{shown}' {verdict}", HINT))
             if len(problems) >= MAX_PER_FILE:
                 return problems

@@ -209,27 +209,7 @@ def parse_yaml(
             [Problem(path, refused.line, refused.col, refused.message, refused.hint)],
         )
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        if "flow" in str(exc.context) and exc.context_mark and "expected ','" in str(exc.problem):
-            mark = exc.context_mark  # an unclosed bracket: point at where it opened
-            return (
-                None,
-                positions,
-                [
-                    Problem(
-                        path,
-                        mark.line + 1 + line_offset,
-                        mark.column + 1,
-                        "this bracket is never closed",
-                        "close the list with ] (or the mapping with }) on the same line, "
-                        "or quote the value if the bracket is part of the text",
-                    )
-                ],
-            )
-        line = (mark.line if mark else 0) + 1 + line_offset
-        col = (mark.column if mark else 0) + 1
-        message, hint = _explain(exc, _char_at(text, mark))
-        return None, positions, [Problem(path, line, col, message, hint)]
+        return None, positions, [_parse_error(exc, text, path, line_offset)]
     except yaml.YAMLError as exc:  # reader errors: control characters and the like
         mark = getattr(exc, "position", None)
         message, hint = _explain(exc, "")
@@ -295,6 +275,91 @@ def _swallowed_comments(text: str, path: str, line_offset: int) -> list[Problem]
     return problems
 
 
+_QUOTE_OPENS = re.compile(r"^[ \t]*(?:-[ \t]+)*(?:[\w.-]+:[ \t]+)?([\"'])")
+_INDENTED_KEY = re.compile(r"[ \t]+[A-Za-z_][\w-]*")
+_CLOSE_QUOTE = (
+    'end the value with the same quote on this line; inside double quotes write a quote as \\"'
+)
+
+
+def _parse_error(exc: yaml.MarkedYAMLError, text: str, path: str, line_offset: int) -> Problem:
+    """The parser's complaint, moved to where the mistake most likely is and explained."""
+    mark = exc.problem_mark or exc.context_mark
+    context, problem = str(exc.context), str(exc.problem)
+    lines = text.split("\n")
+    where = (mark.line, mark.column) if mark else (0, 0)
+    if "flow" in context and exc.context_mark and "expected ','" in problem:
+        where = (exc.context_mark.line, exc.context_mark.column)  # where the bracket opened
+        message, hint = (
+            "this bracket is never closed",
+            "close the list with ] (or the mapping with }) on the same line, "
+            "or quote the value if the bracket is part of the text",
+        )
+    elif exc.context_mark and context == "while scanning a simple key":
+        where = (exc.context_mark.line, 0)  # a line of text with no `key:`
+        message, hint = _explain(exc, "")
+    elif (
+        exc.context_mark
+        and context == "while scanning a quoted scalar"
+        and ("end of stream" in problem)
+    ):
+        where = (exc.context_mark.line, exc.context_mark.column)  # where the quote opened
+        message, hint = "this quote is never closed", _CLOSE_QUOTE
+    elif (opened := _open_quote(lines, where[0])) is not None:
+        failed = where[0] + 1 + line_offset
+        where = opened
+        message = (
+            f"this quote is not closed on its line, so YAML reads on and fails on line {failed}"
+        )
+        hint = _CLOSE_QUOTE
+    elif "mapping values are not allowed" in problem and _INDENTED_KEY.fullmatch(
+        lines[where[0]][: where[1]] if where[0] < len(lines) else ""
+    ):
+        line_text = lines[where[0]]
+        where = (where[0], len(line_text) - len(line_text.lstrip()))
+        message, hint = (
+            "this key is indented more than the key above it, so YAML reads its colon as part "
+            "of the value above",
+            "line the key up with the keys above it; if this line continues the value above, "
+            "put that whole value in double quotes",
+        )
+    else:
+        message, hint = _explain(exc, _char_at(text, mark))
+    return Problem(path, where[0] + 1 + line_offset, where[1] + 1, message, hint)
+
+
+def _open_quote(lines: list[str], upto: int) -> tuple[int, int] | None:
+    """(line, column) of the first value at or before line `upto` whose opening quote is not
+    closed on its own line: YAML then reads on, and fails somewhere later."""
+    for number in range(min(upto, len(lines) - 1) + 1):
+        line = lines[number]
+        if '"' not in line and "'" not in line:
+            continue
+        found = _QUOTE_OPENS.match(line)
+        if not found:
+            continue
+        quote, at = found.group(1), found.end(1)
+        while True:
+            end = line.find(quote, at)
+            if end == -1:
+                return number, found.start(1)
+            if quote == '"' and _escaped(line, end):
+                at = end + 1
+            elif quote == "'" and line.startswith("''", end):
+                at = end + 2
+            else:
+                break
+    return None
+
+
+def _escaped(line: str, index: int) -> bool:
+    """Whether the character at `index` follows an odd number of backslashes."""
+    count = 0
+    while index - count - 1 >= 0 and line[index - count - 1] == "\\":
+        count += 1
+    return count % 2 == 1
+
+
 def _char_at(text: str, mark: Any) -> str:
     if mark is None:
         return ""
@@ -316,6 +381,11 @@ def _explain(exc: yaml.YAMLError, char: str) -> tuple[str, str]:
         return (
             "a tab character is used for indentation",
             "YAML indents with spaces only: replace the tab with spaces",
+        )
+    if "escape" in problem or "hexdecimal" in problem or "hexadecimal" in problem:
+        return (
+            "a backslash inside double quotes starts an escape sequence, and this one is invalid",
+            "write \\\\ for a backslash, or put the value in single quotes instead",
         )
     if "mapping values are not allowed" in problem:
         return (

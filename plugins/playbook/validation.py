@@ -76,9 +76,18 @@ def _explain(error: dict[str, Any], model: type[BaseModel]) -> tuple[str, str]:
         choices = _choices(ctx.get("expected", ""))
         return f"'{name}' cannot be '{value}'", did_you_mean(value, choices)
     if kind in ("string_type",):
+        if isinstance(value, dict) and len(value) == 1:
+            ((inner_key, inner_value),) = value.items()
+            if isinstance(inner_key, str) and isinstance(inner_value, str | None):
+                written = f"{inner_key}: {inner_value or ''}".strip().replace('"', '\\"')
+                return (
+                    f"'{name}' must be text, but its ': ' makes YAML read a `key: value` pair",
+                    f'put the whole text in double quotes: "{written}"',
+                )
+        where = f"after `{key}:`" if loc and isinstance(loc[-1], str) else "of this entry"
         return (
             f"'{name}' must be text",
-            f'write the text after `{key}:` on one line, in double quotes if it holds ": "',
+            f'write the text {where} on one line, in double quotes if it holds ": "',
         )
     if kind == "string_too_short":
         return f"'{name}' is empty", f"write a value after `{key}:` or remove the key"
