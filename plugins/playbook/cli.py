@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import click
 from . import problems as report
 from .library import load_taxonomy, scan
 from .models import TYPES
+from .publish import PublishError, publish, rollback
 from .scaffold import ScaffoldError, scaffold
 from .schema import write_schemas
 from .settings import Settings, find_root, read_settings
@@ -98,6 +100,61 @@ def schema(root: Path | None, out: Path) -> None:
     folder = out if out.is_absolute() else settings.root / out
     for path in write_schemas(folder):
         click.echo(f"wrote {path}")
+
+
+SITE_DIR = click.option(
+    "--site-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The published site (a link to the current build). Default: site_dir of mkdocs.yml.",
+)
+
+
+def _site(settings: Settings, site_dir: Path | None) -> Path:
+    return settings.root / (site_dir if site_dir is not None else settings.site_dir)
+
+
+@cli.command()
+@ROOT
+@SITE_DIR
+@click.option("--strict", is_flag=True, help="Fail on warnings too, as `mkdocs build --strict`.")
+def build(root: Path | None, site_dir: Path | None, strict: bool) -> None:
+    """Build the site into a fresh folder and publish it only if the build succeeded.
+
+    The site folder becomes a link to the new build, switched in one rename; the build
+    before it is kept for `playbook rollback`. A failed or killed build publishes nothing.
+    """
+    settings = _settings(root)
+    site = _site(settings, site_dir)
+
+    def write(folder: Path, lock_fd: int) -> bool:
+        command = [sys.executable, "-m", "mkdocs", "build", "--clean", "--site-dir", str(folder)]
+        command += ["--config-file", str(settings.root / "mkdocs.yml")]
+        command += ["--strict"] if strict else []
+        return subprocess.run(command, cwd=settings.root, pass_fds=(lock_fd,)).returncode == 0
+
+    try:
+        published = publish(site, write, waiting=lambda message: click.echo(message, err=True))
+    except PublishError as exc:
+        raise click.ClickException(str(exc)) from None
+    if published is None:
+        click.echo(f"the build failed: nothing was published, {site.name} is as it was", err=True)
+        sys.exit(1)
+    kept = f"; {published.previous.name} kept for `playbook rollback`" if published.previous else ""
+    click.echo(f"published {site.name} -> {published.build.name}{kept}")
+
+
+@cli.command(name="rollback")
+@ROOT
+@SITE_DIR
+def rollback_command(root: Path | None, site_dir: Path | None) -> None:
+    """Switch the published site back to the build before the current one."""
+    site = _site(_settings(root), site_dir)
+    try:
+        done = rollback(site)
+    except PublishError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"rolled back {site.name} -> {done.build.name} (from {done.previous.name})")
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ class Settings:
     docs_dir: str = "content"
     taxonomy: str = "content/taxonomy.yml"
     sources: tuple[str, ...] = ("playbooks", "case_studies")
+    site_dir: str = "site"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -67,4 +68,5 @@ def read_settings(root: Path) -> Settings:
         docs_dir=docs_dir,
         taxonomy=str(options.get("taxonomy") or f"{docs_dir}/taxonomy.yml"),
         sources=tuple(str(s) for s in sources),
+        site_dir=str(config.get("site_dir") or "site"),
     )
