@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import MKDOCS_YML, TEMPLATE, build_site
-from mkdocs.exceptions import Abort, BuildError
+from mkdocs.exceptions import Abort, BuildError, PluginError
 from playbook.paper import css_string, qr_data_uri, site_fetcher
 
 SITE_URL = "https://lib.example.org/"
@@ -224,18 +224,29 @@ def test_a_body_image_outside_the_site_is_refused_and_named_with_its_file(projec
     project.write("mkdocs.yml", WITH_URL)
     framework = project.root / "playbooks/circle-milestones.md"
     framework.write_text(
-        framework.read_text(encoding="utf-8")
-        + "\n![passwd](file:///etc/passwd)\n\n![pixel](https://outside.example/pixel.png)\n",
+        framework.read_text(encoding="utf-8") + "\n![pixel](https://outside.example/pixel.png)\n",
         encoding="utf-8",
     )
     with caplog.at_level(logging.WARNING, logger="mkdocs.plugins.playbook"):
-        out = site(strict=False)
+        site(strict=False)
     warnings = [r.getMessage() for r in caplog.records if "PDFs read files of the built site" in r.getMessage()]
-    assert any(m.startswith("playbooks/circle-milestones.md:") and "file:///etc/passwd" in m for m in warnings)
-    assert any("https://outside.example/pixel.png" in m for m in warnings)
-    assert "root:" not in text_of(out / FRAMEWORK_PDF)
+    assert any(
+        m.startswith("playbooks/circle-milestones.md:") and "https://outside.example/pixel.png" in m
+        for m in warnings
+    )
     with pytest.raises((Abort, BuildError)):
         site()  # --strict turns the refusal into a failed build
+
+
+def test_a_file_url_image_in_a_body_stops_the_build_before_any_fetch(project, site):
+    framework = project.root / "playbooks/circle-milestones.md"
+    framework.write_text(
+        framework.read_text(encoding="utf-8") + "\n![passwd](file:///etc/passwd)\n", encoding="utf-8"
+    )
+    with pytest.raises((Abort, PluginError)) as failed:
+        site()
+    said = f"{failed.value} {failed.value.__context__}"
+    assert re.search(r"playbooks/circle-milestones.md:\d+:\d+: .*'file:///etc/passwd'", said)
 
 
 def test_a_file_url_in_front_matter_is_printed_as_text_and_never_fetched(project, site, caplog):
