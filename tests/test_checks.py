@@ -479,3 +479,16 @@ def test_a_list_entry_read_as_a_mapping_gets_a_quoted_suggestion(problems_of):
     text = CASE.replace("lessons: [Fixed days help.]", "lessons:\n  - [a, b]")
     problem = located(problems_of("case_studies/hospital-circles.md", text), 17, 5)
     assert "of this entry" in problem.hint and "`0:`" not in problem.hint
+
+
+def test_code_hides_only_what_is_code():
+    from playbook.bodycheck import check_body
+
+    body = (
+        "A lone ` backtick does not open code: [a](file:///x)\n\n"
+        "`` a span with ` inside [b](file:///y) ``\n\n"
+        "  ```\n  [c](file:///z)\n  ```\n"
+        "[d](file:///after-the-fence)\n"
+    )
+    found = [(p.line, p.col) for p in check_body(body, "case_studies/x.md", 1)]
+    assert found == [(1, 43), (8, 5)]
