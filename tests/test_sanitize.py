@@ -27,7 +27,7 @@ def payload_site(tmp_path_factory):
 
     project = Project(tmp_path_factory.mktemp("payloads") / "lib")
     write_payload_library(project)
-    return build_site(project.root)
+    return build_site(project.root, strict=False)  # every removal is warned: see below
 
 
 def _url(value: str) -> str:
@@ -94,6 +94,40 @@ def test_payload_text_shows_as_text_and_templates_do_not_evaluate_it(payload_sit
     assert '<script>alert("text-script")</script>' in text
     assert "{{ 7*7 }} {% if true %}jinja{% endif %} ${7*7}" in text
     assert "49" not in text
+
+
+def test_the_check_warns_where_the_sanitizer_will_remove_something(project):
+    from conftest import build_site
+    from mkdocs.exceptions import Abort
+
+    from playbook.library import scan
+    from playbook.settings import read_settings
+
+    lines = [
+        "<script>alert(1)</script>",
+        '<img src="x.png" onerror="alert(1)">',
+        "[go](javascript:alert(1))",
+        "A paragraph.",
+        '{: onclick="alert(1)" }',
+        "![pixel](data:image/png;base64,AAAA)",
+        "`<script>` in code is fine",
+    ]
+    case = project.root / "case_studies/hospital-circles.md"
+    text = case.read_text(encoding="utf-8")
+    first = text.count("\n") + 1  # the line the appended text starts on
+    case.write_text(text + "\n".join(lines) + "\n", encoding="utf-8")
+    library, problems, _count = scan(read_settings(project.root))
+    assert library is not None  # warnings: the library still builds without --strict
+    found = [(p.line - first, p.col, p.message) for p in problems if p.severity == "warning"]
+    assert found == [
+        (0, 1, "the HTML element <script> is removed from the page"),
+        (1, 18, "the event-handler attribute onerror is removed from the page"),
+        (2, 6, "the javascript: address of this link is removed from the page"),
+        (4, 4, "the event-handler attribute onclick is removed from the page"),
+        (5, 10, "the data: address of this image is removed from the page"),
+    ]
+    with pytest.raises(Abort):
+        build_site(project.root)  # --strict stops on them
 
 
 @pytest.mark.parametrize(

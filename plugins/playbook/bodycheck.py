@@ -8,7 +8,9 @@ control and bidirectional characters that make text display differently from wha
 Linear and cheap: str.find picks the few places where a link or tag can start, and one
 compiled expression reads each; places inside code (fenced blocks and inline spans) are
 skipped, so examples in code are never reported.
-`javascript:` and `data:` addresses are left to the HTML sanitizer, which removes them.
+What the HTML sanitizer removes from the built page (scripts, frames, forms, `on...` handlers,
+`javascript:` and `data:` addresses) is reported here as a warning with its place, so that a
+contributor learns why something does not show, and `--strict` stops it.
 """
 
 from __future__ import annotations
@@ -61,6 +63,18 @@ _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 _ENCODED = re.compile(r"[:%&\\\t\n\r]")  # a scheme, an escape, or characters browsers drop
 _URL_SPACE = re.compile(r"[\t\n\r]")  # browsers drop these from anywhere in a URL
 _URL_TRIM = re.compile(r"^[\x00-\x20]+|[\x00-\x20]+$")  # and these from either end
+# Elements the sanitizer drops (sanitize.py), and event-handler attributes
+_REMOVED_ELEMENT = re.compile(
+    r"<(script|style|iframe|frame|frameset|object|embed|applet|form|input|button|textarea|"
+    r"select|base|meta|link|svg|math|template)(?=[\s/>])",
+    re.I,
+)
+_HANDLER = re.compile(r"(?:^|(?<=[\s\"'/{]))(on[a-z]+)\s*=", re.I)
+_REMOVED_SCHEMES = ("javascript", "vbscript", "data")
+REMOVED_HINT = (
+    "the site keeps Markdown only: links to https:// or relative addresses, images, tables, "
+    "admonitions; write it so, or leave it out"
+)
 
 
 def check_body(body: str, path: str, body_line: int) -> list[Problem]:
@@ -94,6 +108,11 @@ def check_body(body: str, path: str, body_line: int) -> list[Problem]:
             continue  # inside the link or tag just read
         if code and _in_code(code, at):
             continue
+        removed = _REMOVED_ELEMENT.match(body, at) if body[at] == "<" else None
+        if removed:
+            problems.append(
+                _removed(body, path, body_line, at, f"the HTML element <{removed.group(1)}>")
+            )
         found = _TARGET.match(body, at)
         if found is None:
             continue
@@ -101,6 +120,10 @@ def check_body(body: str, path: str, body_line: int) -> list[Problem]:
         group = found.lastgroup or ""
         start, raw = found.start(group), found.group(group)
         if group == "tag" or group == "attrs":
+            for handler in _HANDLER.finditer(raw):
+                where = start + handler.start(1)
+                attribute = f"the event-handler attribute {handler.group(1)}"
+                problems.append(_removed(body, path, body_line, where, attribute))
             targets = list(_attribute_targets(raw, start))
         else:
             if raw.startswith("<"):  # <destination with spaces>
@@ -114,6 +137,10 @@ def check_body(body: str, path: str, body_line: int) -> list[Problem]:
                 what = "image" if _is_image(body, found.start()) else "link"
             elif what in ("auto", "reference"):
                 what = "link" if what == "auto" else "link reference"
+            if verdict in _REMOVED_SCHEMES:
+                shown = f"the {verdict}: address of this {what}"
+                problems.append(_removed(body, path, body_line, start, shown))
+                continue
             line, col = _where(body, start, body_line)
             shown = _INVISIBLE.sub(lambda c: f"\\u{ord(c.group()):04x}", raw)  # as typed
             shown = shown if len(shown) <= 80 else shown[:77] + "..."
@@ -121,6 +148,11 @@ def check_body(body: str, path: str, body_line: int) -> list[Problem]:
             if len(problems) >= MAX_PER_FILE:
                 return problems
     return problems
+
+
+def _removed(body: str, path: str, body_line: int, at: int, what: str) -> Problem:
+    line, col = _where(body, at, body_line)
+    return Problem(path, line, col, f"{what} is removed from the page", REMOVED_HINT, "warning")
 
 
 def _candidates(text: str) -> list[int]:
@@ -223,7 +255,7 @@ def _verdict(raw: str, base: str) -> str | None:
             return "is a file: address, pointing at the reader's own disk outside the repository"
         if len(name) == 1:  # C:\Users\... or C:/...: a Windows drive, not a URL scheme
             return "is an absolute file path, outside the repository"
-        return None  # https:, mailto:; javascript: and data: are the sanitizer's business
+        return name if name in _REMOVED_SCHEMES else None  # https:, mailto: and the like
     if url.startswith("\\\\"):  # \\server\share
         return "is an absolute file path, outside the repository"
     if url.startswith("//") or url.startswith("/\\"):

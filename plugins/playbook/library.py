@@ -543,6 +543,7 @@ def scan(settings: Settings) -> tuple[Library | None, list[Problem], int]:
     docs_prefix = settings.docs_prefix
     pages: dict[str, str] = {}  # URL -> who publishes there: every page must have its own
     folded: dict[str, str] = {}  # the same, by URL up to letter case and Unicode form
+    body_warnings: list[Problem] = []  # what the sanitizer will remove from bodies
     if taxonomy is not None:
         for generated in generated_paths(taxonomy):
             _claim(pages, folded, page_url(generated), f"the generated page {generated}")
@@ -551,7 +552,8 @@ def scan(settings: Settings) -> tuple[Library | None, list[Problem], int]:
         item, item_problems = read_item(document, must, docs_prefix)
         problems.extend(item_problems)
         if document.body:
-            problems.extend(check_body(document.body, document.path, document.body_line))
+            for problem in check_body(document.body, document.path, document.body_line):
+                (problems if problem.severity == "error" else body_warnings).append(problem)
         if not item_problems and (item is not None or not must):
             src_uri = document.path.removeprefix(docs_prefix)
             url = page_url(src_uri)
@@ -590,7 +592,7 @@ def scan(settings: Settings) -> tuple[Library | None, list[Problem], int]:
     for refs in unchecked:
         checker.check(refs)
     problems.extend(checker.problems)
-    warnings = tuple(sorted(checker.warnings))
+    warnings = tuple(sorted([*checker.warnings, *body_warnings]))
     if problems:
         return None, sorted(problems) + list(warnings), count
     return _assemble(settings, taxonomy, items.values(), warnings), list(warnings), count
