@@ -99,7 +99,6 @@ def test_payload_text_shows_as_text_and_templates_do_not_evaluate_it(payload_sit
 def test_the_check_warns_where_the_sanitizer_will_remove_something(project):
     from conftest import build_site
     from mkdocs.exceptions import Abort
-
     from playbook.library import scan
     from playbook.settings import read_settings
 
