@@ -497,3 +497,16 @@ def test_code_hides_only_what_is_code():
     )
     found = [(p.line, p.col) for p in check_body(body, "case_studies/x.md", 1)]
     assert found == [(1, 43), (8, 5)]
+
+
+@pytest.mark.parametrize("name", ["night-shift.MD", "night-shift.markdown", "night-shift.Md"])
+def test_a_markdown_file_with_another_ending_is_refused_not_skipped(problems_of, name):
+    problems = problems_of(f"case_studies/{name}", CASE)
+    assert [(p.line, p.col, p.message, p.hint) for p in problems] == [
+        (
+            1,
+            1,
+            f"'{name}' is not published: only files ending in .md are",
+            "rename it to night-shift.md",
+        )
+    ]

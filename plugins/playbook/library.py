@@ -230,6 +230,9 @@ def load_taxonomy(settings: Settings) -> tuple[Taxonomy | None, list[Problem]]:
     return (None if problems else taxonomy), problems
 
 
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkdn", ".mkd")
+
+
 def source_files(settings: Settings) -> Iterator[tuple[Path, bool]]:
     """(file, must_be_item) for every Markdown file of the library, symlinks included."""
     seen: set[Path] = set()
@@ -242,7 +245,11 @@ def source_files(settings: Settings) -> Iterator[tuple[Path, bool]]:
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(files):
                 file = Path(directory) / name
-                if name.endswith(".md") and not name.startswith(".") and file not in seen:
+                if name.startswith(".") or file in seen:
+                    continue
+                # in an item folder, a Markdown file that MkDocs would not read (Item.MD,
+                # item.markdown) is read anyway, to be refused rather than silently left out
+                if name.endswith(".md") or (must and name.lower().endswith(MARKDOWN_SUFFIXES)):
                     seen.add(file)
                     yield file, must
             for name in dirs:  # a symlinked folder is not walked; say so
@@ -549,6 +556,18 @@ def scan(settings: Settings) -> tuple[Library | None, list[Problem], int]:
             _claim(pages, folded, page_url(generated), f"the generated page {generated}")
     for file, must in source_files(settings):
         document = read_file(file, settings.root)
+        if not file.name.endswith(".md") and not file.is_symlink():
+            problems.append(
+                Problem(
+                    document.path,
+                    1,
+                    1,
+                    f"'{file.name}' is not published: only files ending in .md are",
+                    f"rename it to {file.name[: file.name.rfind('.')]}.md",
+                )
+            )
+            count += 1
+            continue
         item, item_problems = read_item(document, must, docs_prefix)
         problems.extend(item_problems)
         if document.body:
