@@ -772,17 +772,15 @@ def test_hostile_hand_written_heading_in_title_header_and_nav(project, site):
 
 
 def test_raw_html_in_a_hand_written_heading_does_not_leak_into_title_header_or_nav(project, site):
-    # Markdown lets a hand-written page hold raw HTML in its body (reviewed content, out of
-    # scope here); the title MkDocs derives from that heading is printed by Material in <title>,
-    # the header and the nav of every page, and must never arrive there as markup.
+    # Markdown lets a hand-written page hold raw HTML in its body (the sanitizer removes the
+    # script there, and the check warns); the title MkDocs derives from that heading is printed
+    # by Material in <title>, the header and the nav of every page, and must never arrive there
+    # as markup.
     project.write("content/about.md", f"# {HOSTILE}\n\nAbout us.\n")
-    out = site()
+    out = site(strict=False)
     for url, path in html_pages(out).items():
         text = path.read_text(encoding="utf-8")
-        start = text.find('<article class="md-content__inner')
-        end = text.rfind("</article>")
-        outside = text[:start] + text[end:] if start >= 0 else text
-        assert RAW_SCRIPT not in outside, f"raw script outside the page body of /{url}"
+        assert RAW_SCRIPT not in text, f"raw script on /{url}"
     title = re.search(
         r"<title>(.*?)</title>", page_path(out, "about/").read_text(encoding="utf-8"), re.S
     )
