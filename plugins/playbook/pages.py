@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    StrictUndefined,
+    Template,
+)
 from markupsafe import Markup
 
 from .export import coverage
@@ -124,6 +131,7 @@ class Renderer:
             {c: [i.id for i in items] for c, items in library.by_competency.items()},
         )
 
+        self._templates: dict[str, Template] = {}
         self._cards: dict[tuple[str, str], Markup] = {}
         self._chips: dict[tuple[str, str, bool, str], Markup] = {}
 
@@ -164,8 +172,11 @@ class Renderer:
         )
         return Rendered(html, tuple(later))
 
-    def _template(self, name: str):  # noqa: ANN202 - a jinja2 Template
-        return self.env.get_template(f"playbook/{name}")
+    def _template(self, name: str) -> Template:
+        found = self._templates.get(name)
+        if found is None:  # Jinja's own cache takes a lock and builds a key on every lookup
+            found = self._templates[name] = self.env.get_template(f"playbook/{name}")
+        return found
 
     def links(self, item: Item) -> list[tuple[str, list[Item]]]:
         """Explicit links in both directions, grouped under the label of their relation."""

@@ -17,6 +17,7 @@ import hashlib
 import io
 import logging
 import mimetypes
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -34,9 +35,14 @@ PAPER_SIZES = ("A4", "Letter")
 def css_string(text: str) -> Markup:
     """A CSS string literal for any text, safe inside <style>: everything but letters, digits
     and spaces becomes a six-digit escape, so no quote, backslash or `</style>` survives."""
-    out = "".join(ch if ch.isascii() and (ch.isalnum() or ch == " ") else f"\\{ord(ch):06x}"
-                  for ch in str(text))
-    return Markup(f'"{out}"')
+    return Markup(f'"{_CSS_UNSAFE.sub(_css_escape, str(text))}"')
+
+
+_CSS_UNSAFE = re.compile(r"[^A-Za-z0-9 ]")
+
+
+def _css_escape(found: re.Match[str]) -> str:
+    return f"\\{ord(found.group()):06x}"
 
 
 @lru_cache(maxsize=4096)

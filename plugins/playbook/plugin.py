@@ -155,16 +155,16 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         assert self.library is not None and self.settings is not None
         self.item_files = {}
         self.generated = {}
-        root = self.settings.root
         # Items inside docs_dir were listed by MkDocs with its own lenient reader, and drafts
         # among them must not reach a build: the plugin supplies every item page itself.
-        # URL collisions were already refused by the core, before site_dir was touched.
-        item_files = {str((root / path).resolve()) for path in self.all_item_paths}
-        taxonomy_file = str((root / self.settings.taxonomy).resolve())
-        for file in list(files):
-            source = file.abs_src_path and str(Path(file.abs_src_path).resolve())
-            if source in item_files or source == taxonomy_file:
-                files.remove(file)
+        # URL collisions were already refused by the core, before site_dir was touched, so a
+        # file of docs_dir with an item's path relative to docs_dir is that item.
+        prefix = self.settings.docs_prefix
+        ours = {path.removeprefix(prefix) for path in self.all_item_paths}
+        if self.settings.taxonomy.startswith(prefix):
+            ours.add(self.settings.taxonomy.removeprefix(prefix))
+        for file in [f for f in files if f.src_uri in ours]:
+            files.remove(file)
         for item in self.library:
             files.append(
                 File.generated(
