@@ -510,3 +510,9 @@ def test_a_markdown_file_with_another_ending_is_refused_not_skipped(problems_of,
             "rename it to night-shift.md",
         )
     ]
+
+
+@pytest.mark.parametrize("value", ["[case-study]", "{a: b}", "[]"])
+def test_a_type_that_is_not_one_word_is_located(problems_of, value):
+    problems = problems_of("case_studies/odd.md", f"---\ntype: {value}\ntitle: T\n---\n")
+    assert [(p.line, p.col, p.message) for p in problems] == [(2, 7, "'type' must be one word")]

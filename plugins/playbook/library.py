@@ -285,6 +285,11 @@ def read_item(
             Problem(path, 1, 1, "'type' is required", "valid values: " + ", ".join(TYPES))
         ]
     kind = data["type"]
+    if not isinstance(kind, str):  # a list or a mapping: not a type name (and not hashable)
+        line, col = document.positions.of_value(("type",))
+        return None, [
+            Problem(path, line, col, "'type' must be one word", "valid values: " + ", ".join(TYPES))
+        ]
     if kind not in MODELS:
         line, col = document.positions.of_value(("type",))
         return None, [Problem(path, line, col, f"unknown type '{kind}'", did_you_mean(kind, TYPES))]
