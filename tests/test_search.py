@@ -83,6 +83,10 @@ def test_pagefind_writes_its_index_and_material_writes_none(project, site):
         assert (bundle / name).is_file(), name
     assert list((bundle / "index").glob("*.pf_index"))
     assert list((bundle / "filter").glob("*.pf_filter"))
+    # Pagefind's ready-made interfaces are not used (the header search is the plugin's)
+    assert (
+        not list(bundle.glob("pagefind-*ui*")) and not (bundle / "pagefind-highlight.js").exists()
+    )
     # Material's search plugin stays listed (mkdocs.yml) but writes nothing and starts nothing
     assert not (out / "search").exists()
     home = (out / "index.html").read_text(encoding="utf-8")
