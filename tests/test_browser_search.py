@@ -129,11 +129,37 @@ def test_enter_in_the_box_opens_the_first_result_and_escape_closes(base, browser
     )
     href = results.first.locator("a").get_attribute("href")
     assert "00012" in results.first.locator(".pb-hit__title").text_content()
+    # Tab reaches the chips (past the results' scroll area); Escape closes, focus and all
+    for _ in range(3):
+        page.keyboard.press("Tab")
+        if active(page, ".pb-search-chip"):
+            break
+    assert active(page, ".pb-search-chip")
     page.keyboard.press("Escape")
     assert not page.is_checked("#__search")
+    assert not page.evaluate(
+        "document.querySelector('[data-pb-search]').contains(document.activeElement)"
+    )
     box.focus()
     page.keyboard.press("Enter")
     page.wait_for_url(urljoin(base, href))
+
+
+def test_search_works_on_a_site_served_under_a_sub_path(library, pagefind_site, browser):
+    # the library's folder served at the root puts the site at /site-pagefind/
+    with serve(library) as root:
+        base = root + pagefind_site.name + "/"
+        page = browser.new_page()
+        page.goto(base + START)
+        page.keyboard.press("/")
+        page.keyboard.type("00012")
+        first = page.locator(".md-search-result__item a").first
+        first.wait_for(timeout=30_000)
+        href = first.get_attribute("href")
+        assert href.startswith(f"/{pagefind_site.name}/"), href
+        first.click()
+        page.wait_for_url(urljoin(base, href))
+        assert "00012" in page.locator("h1").first.text_content()
 
 
 def test_browse_search_narrows_the_list_and_the_facets_count_within_it(base, browser):

@@ -87,8 +87,10 @@
   }
 
   function close() {
+    // as Material's own search does: the panel closes and the focus leaves it (a chip or a
+    // result keeping it would be focused while hidden)
     if (toggle) toggle.checked = false;
-    input.blur();
+    if (root.contains(document.activeElement)) document.activeElement.blur();
   }
 
   function el(tag, className, text) {
