@@ -3,13 +3,20 @@
     python benchmarks/bench.py check [--sizes 1000,5000,10000]
     python benchmarks/bench.py build [--sizes 1000,5000,10000]
     python benchmarks/bench.py pdf [--templates 50]
+    python benchmarks/bench.py search [--sizes 1000,2000,10000] [--query mentor]
 
 `check`: `playbook check` wall time and peak memory (each size in a fresh process).
-`build`: `mkdocs build` with the plugin against a plain Material build of the same Markdown
-(the item files copied into docs_dir, search on, items kept out of the nav), side by side.
+`build`: `mkdocs build` with the plugin (Pagefind's indexing included) against a plain Material
+build of the same Markdown (the item files copied into docs_dir, Material's search on, items
+kept out of the nav), side by side.
 PDFs are off in `build`, as in a preview; `pdf` measures them on their own.
 `pdf`: a library of feedback templates built with PDFs on, then rebuilt in the same process
 as `mkdocs serve` does (the PDF writer reuses unchanged documents), then with PDFs off.
+`search`: each library built with PDFs off, with `search: pagefind` (the default) and with
+`search: material` (alternating, best of --repeat runs each; peaks include child processes,
+Pagefind's indexer among them); each site served on loopback and opened in Debian's Chromium, which types a
+one-word query in the header search: the bytes of every search response from the page's opening
+to the first results (tests/browser.py, as in tests/test_browser_search.py), side by side.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -25,6 +33,8 @@ import time
 from pathlib import Path
 
 from playbook.synth import generate
+
+ROOT = Path(__file__).resolve().parent.parent
 
 CHECK = """
 import json, resource, sys, time
@@ -125,8 +135,12 @@ def bench_build(sizes: list[int], workdir: Path, repeat: int = 2) -> None:
         plugin_s, plugin_peak = min(plugin_runs)
         plain_s, _ = min(plain_runs)
         site = root / "site"
+        # the plugin's search index: Pagefind's bundle (the default), or Material's JSON
         index = site / "search" / "search_index.json"
-        index_bytes = index.stat().st_size if index.exists() else 0
+        bundle = site / "pagefind"
+        index_bytes = (
+            folder_bytes(bundle) if bundle.is_dir() else index.stat().st_size if index.exists() else 0
+        )
         per_item = (folder_bytes(site) - index_bytes) / size / 1000
         print(
             f"| {size:,} | {plugin_s:.1f} | {plain_s:.1f} | {plugin_s / plain_s:.2f} | "
@@ -184,15 +198,98 @@ def bench_pdf(templates: int, workdir: Path) -> None:
     shutil.rmtree(root)
 
 
+def build_logged(config: Path, site: Path) -> tuple[float, int, str]:
+    """`mkdocs build` of a config into site: wall seconds, peak RSS bytes (the process and its
+    children, Pagefind's indexer among them) and the build's log."""
+    mkdocs = str(Path(sys.executable).with_name("mkdocs"))
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
+        start = time.perf_counter()
+        run = subprocess.run(
+            ["/usr/bin/time", "-f", "%M", "-o", report.name, mkdocs, "build", "-f", str(config),
+             "-d", str(site)],
+            cwd=config.parent, env=env, check=True, capture_output=True, text=True,
+        )
+        elapsed = time.perf_counter() - start
+        peak_kib = int(report.read().strip().splitlines()[-1])
+    return elapsed, peak_kib * 1024, run.stderr
+
+
+INDEXED = re.compile(r"search: Pagefind indexed (\d+) pages \(of \d+ HTML files\) in ([\d.]+) s")
+
+
+def bench_search(sizes: list[int], workdir: Path, query: str, start: str, repeat: int = 2) -> None:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from browser import chromium, measure_search, serve
+
+    print(
+        f"Search bytes from opening /{start} to the first results for “{query}” "
+        "(KB = 1,000 bytes; gzip: as a compressing server would send them)\n"
+    )
+    print(
+        "| items | Pagefind KB/query | gzip | Material KB/query | gzip | Pagefind index (s) "
+        "| build, Pagefind (s) | build, Material (s) | peak, Pagefind (MiB) "
+        "| peak, Material (MiB) | index on disk (MB) | Material index (MB) |"
+    )
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    with chromium() as browser:
+        for size in sizes:
+            root = generate(workdir / f"lib-{size}", size)
+            config = root / "mkdocs.yml"
+            material_config = root / "mkdocs-material.yml"
+            material_config.write_text(
+                config.read_text(encoding="utf-8").replace(
+                    "  - playbook:\n", "  - playbook:\n      search: material\n"
+                ),
+                encoding="utf-8",
+            )
+            pagefind_site, material_site = root / "site-pagefind", root / "site-material"
+            # alternate the two builds and keep each one's best run: this machine is shared
+            pagefind_runs, material_runs = [], []
+            for _ in range(repeat):
+                pagefind_runs.append(build_logged(config, pagefind_site))
+                material_runs.append(build_logged(material_config, material_site))
+            pagefind_s, pagefind_peak, log = min(pagefind_runs)
+            material_s, material_peak, _ = min(material_runs)
+            indexed = INDEXED.search(log)
+            index_s = float(indexed.group(2)) if indexed else float("nan")
+            with serve(pagefind_site) as base:
+                pagefind = measure_search(browser, base, start, query)
+            with serve(material_site) as base:
+                material = measure_search(browser, base, start, query)
+            on_disk = folder_bytes(pagefind_site / "pagefind")
+            material_index = (material_site / "search" / "search_index.json").stat().st_size
+            print(
+                f"| {size:,} | {pagefind.bytes() / 1000:.0f} | "
+                f"{pagefind.bytes(gzipped=True) / 1000:.0f} | {material.bytes() / 1000:,.0f} | "
+                f"{material.bytes(gzipped=True) / 1000:,.0f} | {index_s:.1f} | {pagefind_s:.1f} | "
+                f"{material_s:.1f} | {pagefind_peak / 2**20:.0f} | {material_peak / 2**20:.0f} | "
+                f"{on_disk / 1e6:.1f} | "
+                f"{material_index / 1e6:.1f} |",
+                flush=True,
+            )
+            files = ", ".join(
+                f"{d.url.split('/pagefind/')[-1].split('?')[0]} {d.size / 1000:.1f}"
+                for d in pagefind.search_files()
+                if "/pagefind/" in d.url
+            )
+            print(f"<!-- {size:,} items, Pagefind files (KB): {files} -->", flush=True)
+            shutil.rmtree(root)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("what", choices=["check", "build", "pdf"])
+    parser.add_argument("what", choices=["check", "build", "pdf", "search"])
     parser.add_argument("--templates", type=int, default=50)
     parser.add_argument("--sizes", default="1000,5000,10000")
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--repeat", type=int, default=2, help="build runs per size (best kept)")
+    parser.add_argument("--query", default="mentor", help="search: the one-word query typed")
+    parser.add_argument(
+        "--start", default="case_studies/case-00001/", help="search: the page opened first"
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     with tempfile.TemporaryDirectory(prefix="playbook-bench-") as tmp:
@@ -201,6 +298,8 @@ def main() -> None:
             bench_check(sizes, workdir)
         elif args.what == "pdf":
             bench_pdf(args.templates, workdir)
+        elif args.what == "search":
+            bench_search(sizes, workdir, args.query, args.start, args.repeat)
         else:
             bench_build(sizes, workdir, args.repeat)
 

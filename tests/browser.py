@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import functools
+import gzip
 import http.server
+import re
 import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -59,3 +62,67 @@ def chromium() -> Iterator[object]:
             yield browser
         finally:
             browser.close()
+
+
+# What a reader downloads for search, by engine: Pagefind's bundle (script, worker, WebAssembly,
+# index, filter and fragment chunks) and the plugin's search script and styles; Material's
+# index and its search worker (and lunr's language files, if any).
+SEARCH_FILES = re.compile(
+    r"/pagefind/|/assets/playbook/search\.(js|css)$"
+    r"|/search/search_index\.json$|/assets/javascripts/workers/search\.|/assets/javascripts/lunr/"
+)
+
+
+@dataclass
+class Download:
+    url: str
+    size: int  # the body as served (this test server does not compress)
+    gzipped: int  # the same body gzipped, as a compressing server would send it
+
+    @property
+    def search(self) -> bool:
+        return bool(SEARCH_FILES.search(self.url.split("?")[0]))
+
+
+@dataclass
+class Measure:
+    path: str
+    query: str
+    downloads: list[Download]
+    results: int  # result items shown
+
+    def bytes(self, search: bool = True, gzipped: bool = False) -> int:
+        return sum(d.gzipped if gzipped else d.size for d in self.downloads if d.search == search)
+
+    def search_files(self) -> list[Download]:
+        return [d for d in self.downloads if d.search]
+
+
+def measure_search(browser, base: str, path: str, query: str, timeout: float = 60_000) -> Measure:
+    """Open base+path in a fresh context (empty cache), type a one-word query in the header search
+    as a fast typist does, and keep every response from the page's opening to the first results
+    shown, with its body's size. Works for both engines: the results are `.md-search-result__item`
+    in Material's box and in ours."""
+    context = browser.new_context()
+    downloads: list[Download] = []
+
+    def keep(response) -> None:
+        try:
+            body = response.body()
+        except Exception:  # a redirect or an aborted request has no body
+            return
+        downloads.append(Download(response.url, len(body), len(gzip.compress(body, 6))))
+
+    # context-wide, so that requests from Pagefind's and Material's web workers are kept too
+    context.on("response", keep)
+    try:
+        page = context.new_page()
+        page.goto(base + path)
+        page.keyboard.press("/")
+        page.keyboard.type(query, delay=50)
+        results = page.locator(".md-search-result__item")
+        results.first.wait_for(timeout=timeout)
+        page.wait_for_load_state("networkidle")  # bodies of responses already under way
+        return Measure(path, query, list(downloads), results.count())
+    finally:
+        context.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -211,3 +213,14 @@ def site(project: Project) -> Callable[..., Path]:
         return build_site(project.root, **kwargs)
 
     return run
+
+
+def pagefind_fragments(site: Path) -> list[dict]:
+    """Every result in the site's Pagefind index, as Pagefind stores it: one fragment per page
+    (gzip, a `pagefind_dcd` signature, then JSON with url, content, filters and meta)."""
+    fragments = []
+    for path in sorted((site / "pagefind" / "fragment").glob("*.pf_fragment")):
+        data = gzip.decompress(path.read_bytes())
+        assert data.startswith(b"pagefind_dcd"), path
+        fragments.append(json.loads(data[len(b"pagefind_dcd") :]))
+    return fragments

@@ -27,6 +27,9 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING = ("serious", "critical")
 # Playwright's prefers-color-scheme -> the scheme Material picks through mkdocs.yml's media queries
 PALETTES = {"light": "default", "dark": "slate"}
+# A word of the bundled library, for the states of search that are audited
+SEARCH_WORD = "feedback"
+HEADER_SEARCH = "header search, results and chips"
 # An item page or a competency hub (a search result may carry ?h= and a #fragment)
 ITEM_OR_HUB = re.compile(r"/(playbooks|case_studies|competencies)/[a-z0-9-]+/(\?[^#]*)?(#.*)?$")
 
@@ -96,6 +99,14 @@ def pages_to_audit(data: dict) -> list[tuple[str, str]]:
     ]
 
 
+def search_states(site: Path) -> list[tuple[str, str]]:
+    """With search on Pagefind: the header's search open with results and filter chips, and the
+    browse page narrowed by its search box."""
+    if not (site / "pagefind").is_dir():
+        return []
+    return [(HEADER_SEARCH, ""), ("browse, searched", f"browse/?q={SEARCH_WORD}")]
+
+
 def describe(where: str, violation: dict, most: int = 6) -> str:
     """One violation as a reader fixing it needs it: rule, impact, elements, what fails."""
     nodes = violation["nodes"]
@@ -116,9 +127,9 @@ def describe(where: str, violation: dict, most: int = 6) -> str:
 
 @pytest.mark.parametrize("palette", ["light", "dark"])
 def test_axe_finds_nothing_serious_in_either_palette(
-    palette, base, browser, library_json, axe_script
+    palette, base, browser, bundled, library_json, axe_script
 ):
-    pages = pages_to_audit(library_json)
+    pages = pages_to_audit(library_json) + search_states(bundled)
     context = browser.new_context(color_scheme=palette)
     page = context.new_page()
     errors: list[str] = []
@@ -136,6 +147,14 @@ def test_axe_finds_nothing_serious_in_either_palette(
             )
             if name == "browse, filtered":  # the dimmed values are what this state is here for
                 assert page.locator(".pb-facet--empty").count() > 0
+            if name == HEADER_SEARCH:
+                page.keyboard.press("/")
+                page.keyboard.type(SEARCH_WORD)
+                page.locator(".md-search-result__item").first.wait_for(timeout=15_000)
+                expect(page.locator(".pb-search-chip").first).to_be_visible()
+                page.wait_for_timeout(500)  # Material's opening transition: colours settle
+            if name == "browse, searched":
+                expect(page.locator("[data-pb-shown]")).to_contain_text("for “", timeout=15_000)
             page.add_script_tag(path=str(axe_script))
             result = page.evaluate(
                 # resultTypes: details of violations only, which is what is asserted (faster)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -24,7 +25,25 @@ def playbook(root: Path, *args: str, **kwargs) -> subprocess.CompletedProcess:
 
 
 def files_of(folder: Path) -> set[str]:
-    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+    """The site's files. Pagefind's chunks are named by a hash of their content, and its filter
+    chunks and page list are not the same from one build of a library to the next: those count
+    as "pagefind/<folder>/<n>th chunk", and the bundle's entry file must name its page list."""
+    names: set[str] = set()
+    chunks: dict[str, int] = {}
+    for path in folder.rglob("*"):
+        if not path.is_file():
+            continue
+        name = path.relative_to(folder).as_posix()
+        if name.startswith("pagefind/") and ".pf_" in name:
+            kind = name.rsplit(".", 1)[1]
+            chunks[kind] = chunks.get(kind, 0) + 1
+            name = f"pagefind/{kind} #{chunks[kind]}"
+        names.add(name)
+    entry = folder / "pagefind" / "pagefind-entry.json"
+    if entry.is_file():
+        for language in json.loads(entry.read_text(encoding="utf-8"))["languages"].values():
+            assert (folder / "pagefind" / f"pagefind.{language['hash']}.pf_meta").is_file()
+    return names
 
 
 def title_on_home(site: Path) -> str:

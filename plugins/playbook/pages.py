@@ -101,9 +101,12 @@ class Renderer:
         today: date | None = None,
         site_url: str | None = None,
         pdfs: bool = False,
+        pagefind: bool = False,
     ):
         """site_url makes printed pages carry absolute URLs; pdfs links each page to the PDF
-        the build writes beside it and gives its printed pages a QR code (about 8 ms each)."""
+        the build writes beside it and gives its printed pages a QR code (about 8 ms each);
+        pagefind marks what Pagefind indexes (see search.py) instead of writing the plain
+        text that Material's search reads."""
         self.library = library
         self.site_url = site_url
         self.pdfs = pdfs
@@ -124,6 +127,7 @@ class Renderer:
             names={v: taxonomy.names(v) for v in ("competencies", "modalities", "levels")},
             type_names=TYPE_NAMES,
             type_plurals=TYPE_PLURALS,
+            pagefind=pagefind,
         )
         self.env.filters["css_string"] = css_string
         self.index = RelatedIndex(
@@ -133,7 +137,7 @@ class Renderer:
 
         self._templates: dict[str, Template] = {}
         self._cards: dict[tuple[str, str], Markup] = {}
-        self._chips: dict[tuple[str, str, bool, str], Markup] = {}
+        self._chips: dict[tuple[str, str, bool, str, str], Markup] = {}
 
     def _render(self, template: str, prefix: str, **context: object) -> Rendered:
         """Render for a page whose way back to the site root is `prefix` ('', '../', ...)."""
@@ -149,13 +153,14 @@ class Renderer:
                 self._cards[key] = found
             return found
 
-        def chip(vocabulary: str, term: str, link: bool = False) -> Markup:
-            key = (vocabulary, term, link, prefix)
+        def chip(vocabulary: str, term: str, link: bool = False, facet: str = "") -> Markup:
+            """facet: the Pagefind filter this chip's name is a value of (an item's own terms)"""
+            key = (vocabulary, term, link, facet, prefix)
             found = self._chips.get(key)
             if found is None:
                 found = Markup(
                     self._template("chip.html").render(
-                        url=url, vocabulary=vocabulary, term=term, link=link
+                        url=url, vocabulary=vocabulary, term=term, link=link, facet=facet
                     )
                 )
                 self._chips[key] = found

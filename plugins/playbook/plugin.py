@@ -10,17 +10,18 @@ import hashlib
 import html
 import json
 import logging
+import shutil
 import time
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, DictLoader, PrefixLoader, pass_context
+from jinja2 import ChoiceLoader, DictLoader, PackageLoader, PrefixLoader, pass_context
 from markupsafe import Markup, escape
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
@@ -31,17 +32,21 @@ from .models import TYPE_NAMES
 from .pages import GeneratedPage, Rendered, Renderer, fill_in, generated_pages
 from .paper import PAPER_SIZES, PdfJob, PdfWriter, pdf_jobs, printed_ids
 from .schema import schemas
+from .search import ENGINES, SearchIndexError, index_site
+from .search import OUTPUT as SEARCH_OUTPUT
 from .settings import Settings
 
 log = logging.getLogger("mkdocs.plugins.playbook")
 
 ASSETS = ("playbook.css", "print.css", "browse.js", "pack.js")
+SEARCH_ASSETS = ("search.css", "search.js")  # with `search: pagefind` only
 # Without site_url, PDFs still need one origin for their links and their URL fetcher
 NO_SITE_URL = "https://site.invalid/"
 ASSET_DIR = "assets/playbook"
 NAV = "partials/nav.html"
 NAV_PREFIX = "playbook-theme"
 NAV_ORIGINAL = f"{NAV_PREFIX}/{NAV}"
+SEARCH_PARTIAL = "partials/search.html"
 
 
 class PlaybookConfig(Config):
@@ -59,6 +64,10 @@ class PlaybookConfig(Config):
     """Write PDFs (templates, frameworks, workshop packs) and QR codes; false for fast previews."""
     paper_size = c.Choice(PAPER_SIZES, default="A4")
     """The PDFs' paper size. Browser printing uses the printer's paper."""
+    search = c.Choice(ENGINES, default="pagefind")
+    """`pagefind`: a chunked static index, written after the build, behind the header search
+    box (readers download the index chunks a query needs). `material`: Material's own search
+    plugin, unchanged (every reader downloads the whole index: fine for a small library)."""
 
 
 def _safe_striptags(value: Any) -> Markup:
@@ -83,6 +92,8 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         self.pdf_jobs: list[PdfJob] = []
         self.printed: set[str] = set()  # ids of items that go into a PDF
         self.documents: dict[str, tuple[str, str]] = {}  # id -> (PDF source HTML, its URL)
+        self.material_search: Any = None  # Material's search plugin, kept for its header only
+        self.indexed_pages = 0  # pages marked for Pagefind in this build
 
     # ------------------------------------------------------------------ set-up
 
@@ -129,16 +140,49 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             stale_after_days=self.config.stale_after_days,
             site_url=config.site_url,
             pdfs=self.config.pdf,
+            pagefind=self.pagefind,
         )
         self.pdf_jobs = pdf_jobs(self.library) if self.config.pdf else []
         self.printed = printed_ids(self.pdf_jobs)
         self.documents = {}
-        for name in ASSETS:
+        for name in self.assets:
             target = config.extra_css if name.endswith(".css") else config.extra_javascript
             if f"{ASSET_DIR}/{name}" not in [str(x) for x in target]:
                 target.append(f"{ASSET_DIR}/{name}")
+        self.material_search = self._material_search(config)
+        self.indexed_pages = 0
         log.info("library: %d items checked, %d published", count, len(self.library))
         return config
+
+    @property
+    def pagefind(self) -> bool:
+        return self.config.search == "pagefind"
+
+    @property
+    def assets(self) -> tuple[str, ...]:
+        return ASSETS + SEARCH_ASSETS if self.pagefind else ASSETS
+
+    def _material_search(self, config: Any) -> Any:
+        """With `search: pagefind`, Material's search plugin (which mkdocs.yml keeps listed)
+        stays for the header's search button and box, which our partial fills, but indexes
+        nothing and writes no search/search_index.json: every page is excluded from it, and
+        it is switched off just before it would write (see _stop_material_search)."""
+        plugins = config.plugins
+        found = plugins.get("material/search") or plugins.get("search")
+        if not self.pagefind:
+            return None
+        if found is None or not getattr(found.config, "enabled", False):
+            log.warning(
+                "search: pagefind puts the search box in Material's header, which shows it only "
+                "when Material's search plugin is listed and enabled: add `- search` before "
+                "`- playbook` under plugins in mkdocs.yml (the index is written either way)"
+            )
+            return None
+        log.info(
+            "search: Pagefind indexes the site after the build; Material's search plugin "
+            "writes no index (set `search: material` in the playbook plugin's options to use it)"
+        )
+        return found
 
     def on_serve(self, server: Any, *, config: Any, builder: Any) -> Any:
         assert self.settings is not None
@@ -177,7 +221,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             files.append(File.generated(config, page.src_uri, content="", inclusion=inclusion))
             self.generated[page.src_uri] = page
         assets = resources.files("playbook") / "assets"
-        for name in ASSETS:
+        for name in self.assets:
             files.append(
                 File.generated(config, f"{ASSET_DIR}/{name}", content=(assets / name).read_bytes())
             )
@@ -193,10 +237,19 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         prefix = "../" * page.url.count("/")  # directory URLs: one level per slash
         item = self.item_files.get(src_uri)
         generated = self.generated.get(src_uri)
+        # Material's own way to keep a page out of search, `search: {exclude: true}` in its
+        # front matter, keeps a hand-written page out of Pagefind's index too
+        wanted = page.meta.get("search")
+        excluded = isinstance(wanted, dict) and bool(wanted.get("exclude"))
+        if self.pagefind:
+            page.meta["search"] = {"exclude": True}  # Material's index: nothing in it
         if item is not None:
             self._set_meta(page, item.title, description=item.meta.summary)
-            page.meta["tags"] = self._search_tags(item)
-            page.meta["search"] = {"boost": 2}
+            if not self.pagefind:
+                page.meta["tags"] = self._search_tags(item)
+                page.meta["search"] = {"boost": 2}
+            elif not item.draft:
+                self.indexed_pages += 1  # item.html marks it with data-pagefind-body
             rendered = self.renderer.item(item, html_text, prefix)
             if item.id in self.printed:
                 self.documents[item.id] = (
@@ -212,6 +265,10 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         self._set_meta(
             page, html.unescape(str(title or "")), description=page.meta.get("description")
         )
+        if self.pagefind and not excluded:
+            # a result without filters: a chosen filter chip leaves these pages out
+            self.indexed_pages += 1
+            return f'<div class="pb-page" data-pagefind-body>\n{html_text}\n</div>'
         return html_text
 
     @staticmethod
@@ -246,19 +303,35 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
     def on_env(self, env: Any, *, config: Any, files: Files) -> Any:
         env.filters["striptags"] = _safe_striptags
         features = config.theme.get("features") or []
+        # Material's templates, replaced by name in front of the theme's loader; the theme's
+        # own (or a custom_dir override) stays reachable under NAV_PREFIX
+        replaced: dict[str, str] = {}
         if "toc.integrate" not in features:
-            self._cache_nav(env)
+            replaced[NAV] = self._cache_nav(env)
+        if self.material_search is not None:
+            # the header's search box on Pagefind; overridable as custom_dir/playbook/search.html
+            replaced[SEARCH_PARTIAL] = '{% include "playbook/search.html" %}'
+        if replaced:
+            original = env.loader
+            env.loader = ChoiceLoader(
+                [
+                    DictLoader(replaced),
+                    PrefixLoader({NAV_PREFIX: original}),
+                    original,
+                    PackageLoader("playbook", "templates"),
+                ]
+            )
         return env
 
-    def _cache_nav(self, env: Any) -> None:
+    def _cache_nav(self, env: Any) -> str:
         """Every page outside the nav (items, hubs) shows the same nav, differing only in how
         deep the page sits: render Material's nav partial once per depth, not once per page.
-        The theme's own partial (or a custom_dir override) is still what renders it."""
+        The theme's own partial (or a custom_dir override) is still what renders it. Returns
+        the template that stands in for the theme's partial."""
         cache: dict[int, Markup] = {}
         outside = set(self.item_files) | {
             uri for uri, page in self.generated.items() if not page.in_nav
         }
-        original = env.loader
 
         @pass_context
         def playbook_nav(context: Any) -> Markup:
@@ -272,13 +345,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             return cache[depth]
 
         env.globals["playbook_nav"] = playbook_nav
-        env.loader = ChoiceLoader(
-            [
-                DictLoader({NAV: "{{ playbook_nav() }}"}),
-                PrefixLoader({NAV_PREFIX: original}),
-                original,
-            ]
-        )
+        return "{{ playbook_nav() }}"
 
     # ------------------------------------------------------------------ data out
 
@@ -286,13 +353,47 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
     def _base_url(config: Any) -> str:
         return (config.site_url or NO_SITE_URL).rstrip("/") + "/"
 
-    def on_post_build(self, *, config: Any) -> None:
+    @event_priority(100)
+    def _stop_material_search(self, *, config: Any) -> None:
+        """Before Material's search plugin writes search/search_index.json (an empty one: every
+        page was excluded from it), switch it off; _post_build switches it back."""
+        if self.material_search is not None:
+            self.material_search.config.enabled = False
+
+    def _post_build(self, *, config: Any) -> None:
+        if self.material_search is not None:
+            self.material_search.config.enabled = True
         if self.library is None:
             return
         if self.config.pdf:
             self._write_pdfs(config)
         if self.config.export:
             self._export(config)
+
+    @event_priority(-100)
+    def _index_search(self, *, config: Any) -> None:
+        """Pagefind reads the finished site: last, after every plugin has written its pages.
+        In `mkdocs serve`, after each rebuild (the whole site is indexed again)."""
+        if self.library is None or not self.pagefind:
+            return
+        site = Path(config.site_dir)
+        shutil.rmtree(site / SEARCH_OUTPUT, ignore_errors=True)  # a --dirty build's old index
+        if self.indexed_pages == 0:
+            # without a single data-pagefind-body, Pagefind would index every page whole
+            log.info("search: no published item or page to index; no search index written")
+            return
+        try:
+            stats = index_site(site)
+        except SearchIndexError as error:
+            raise PluginError(str(error)) from error
+        log.info(
+            "search: Pagefind indexed %d pages (of %d HTML files) in %.1f s",
+            stats.pages,
+            stats.files,
+            stats.seconds,
+        )
+
+    on_post_build = CombinedEvent(_stop_material_search, _post_build, _index_search)
 
     def _write_pdfs(self, config: Any) -> None:
         assert self.library is not None

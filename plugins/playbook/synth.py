@@ -57,6 +57,7 @@ site_name: Synthetic playbook library
 docs_dir: content
 theme:
   name: material
+  font: false  # system fonts, as in the bundled mkdocs.yml: no request to Google Fonts
 plugins:
   - search
   - playbook:

@@ -1,0 +1,294 @@
+"""Search in built sites: Pagefind's index and the attributes it reads (the default), and
+Material's own search when `search: material` is chosen. Real MkDocs builds, as in test_site.
+
+The index is read back from Pagefind's own files (conftest.pagefind_fragments).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from conftest import CASE, MKDOCS_YML, TAXONOMY, pagefind_fragments
+
+ITEMS = {
+    "peer-circles": "/playbooks/peer-circles/",
+    "review-form": "/playbooks/review-form/",
+    "circle-milestones": "/playbooks/circle-milestones/",
+    "hospital-circles": "/case_studies/hospital-circles/",
+}
+HOSTILE = '<script>alert(1)</script> & "q"'
+
+
+def material() -> dict:
+    """Build options for `search: material` (new each time: MkDocs consumes plugin options)."""
+    return {"plugins": ["search", {"playbook": {"search": "material"}}]}
+
+
+def indexed(site: Path) -> dict[str, dict]:
+    """Every page in Pagefind's index: its URL -> its fragment (url, content, filters, meta)."""
+    fragments = pagefind_fragments(site)
+    pages = {fragment["url"]: fragment for fragment in fragments}
+    assert len(pages) == len(fragments), "a URL is in the index twice"
+    return pages
+
+
+class Marked(HTMLParser):
+    """The elements of a page carrying data-pagefind-* attributes, with their text."""
+
+    VOID = {"br", "img", "input", "meta", "link", "hr", "source", "wbr", "col", "area"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[dict] = []
+        self.open: list[dict] = []
+
+    def handle_starttag(self, tag, attrs):
+        node = {"tag": tag, "attrs": dict(attrs), "text": ""}
+        if any(name.startswith("data-pagefind") for name, _ in attrs):
+            self.found.append(node)
+        if tag not in self.VOID:
+            self.open.append(node)
+
+    def handle_endtag(self, tag):
+        while self.open:
+            if self.open.pop()["tag"] == tag:
+                break
+
+    def handle_data(self, data):
+        for node in self.open:
+            node["text"] += data
+
+
+def marked(site: Path, url: str) -> list[dict]:
+    parser = Marked()
+    parser.feed((site / url.strip("/") / "index.html").read_text(encoding="utf-8"))
+    return parser.found
+
+
+def values(nodes: list[dict], attribute: str, name: str) -> list[str]:
+    return [n["text"].strip() for n in nodes if n["attrs"].get(attribute) == name]
+
+
+# ---------------------------------------------------------------- the index
+
+
+def test_pagefind_writes_its_index_and_material_writes_none(project, site):
+    out = site()
+    bundle = out / "pagefind"
+    for name in ("pagefind.js", "pagefind-worker.js", "pagefind-entry.json", "wasm.en.pagefind"):
+        assert (bundle / name).is_file(), name
+    assert list((bundle / "index").glob("*.pf_index"))
+    assert list((bundle / "filter").glob("*.pf_filter"))
+    # Pagefind's ready-made interfaces are not used (the header search is the plugin's)
+    assert (
+        not list(bundle.glob("pagefind-*ui*")) and not (bundle / "pagefind-highlight.js").exists()
+    )
+    # Material's search plugin stays listed (mkdocs.yml) but writes nothing and starts nothing
+    assert not (out / "search").exists()
+    home = (out / "index.html").read_text(encoding="utf-8")
+    assert 'name="search"' not in home  # Material fetches its index only for a form so named
+    assert 'data-md-component="search"' not in home  # nor starts its worker
+    assert "data-pb-search" in home and "assets/playbook/search.js" in home
+    entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+    assert entry["languages"]["en"]["page_count"] == len(indexed(out))
+
+
+def test_results_are_the_items_and_hand_written_pages_only(project, site):
+    project.write("content/about.md", "# About\n\nHow the method works.\n")
+    out = site()
+    pages = indexed(out)
+    assert set(pages) == {*ITEMS.values(), "/", "/about/"}
+    # listings of other items (hubs, indexes, browse, coverage, pack) are not results
+    for url in ("/browse/", "/competencies/delegation/", "/library/playbooks/", "/coverage/"):
+        assert url not in pages
+    # a hand-written page is a result without filters, so a chosen filter leaves it out
+    assert pages["/about/"]["filters"] == {}
+    assert "How the method works" in pages["/about/"]["content"]
+
+
+def test_item_results_carry_type_competencies_levels_modalities_and_summary(project, site):
+    out = site()
+    pages = indexed(out)
+    playbook = pages[ITEMS["peer-circles"]]
+    assert playbook["filters"] == {
+        "type": ["Playbook"],
+        "competency": ["Feedback practice", "Delegation"],
+        "level": ["Emerging leader"],
+        "modality": ["Coaching"],
+        "item": ["peer-circles"],
+    }
+    assert playbook["meta"]["title"] == "Peer circles"
+    assert playbook["meta"]["summary"] == "Six leaders meet monthly to coach each other."
+    case = pages[ITEMS["hospital-circles"]]
+    assert case["filters"]["type"] == ["Case study"]
+    assert case["filters"]["competency"] == ["Feedback practice", "Strategic thinking"]
+    assert case["filters"]["modality"] == ["Peer feedback"]
+    # a milestone's competency chip (in the fields) is not one of the item's own competencies
+    framework = pages[ITEMS["circle-milestones"]]
+    assert framework["filters"]["competency"] == ["Feedback practice"]
+
+
+def test_item_pages_mark_body_filters_and_meta(project, site):
+    out = site()
+    nodes = marked(out, ITEMS["peer-circles"])
+    body = [n for n in nodes if "data-pagefind-body" in n["attrs"]]
+    assert len(body) == 1 and body[0]["tag"] == "article"
+    assert body[0]["attrs"]["data-pagefind-filter"] == "item[data-pb-id]"
+    assert body[0]["attrs"]["data-pb-id"] == "peer-circles"
+    assert values(nodes, "data-pagefind-filter", "type") == ["Playbook"]
+    assert values(nodes, "data-pagefind-filter", "competency") == [
+        "Feedback practice",
+        "Delegation",
+    ]
+    assert values(nodes, "data-pagefind-filter", "level") == ["Emerging leader"]
+    assert values(nodes, "data-pagefind-filter", "modality") == ["Coaching"]
+    assert values(nodes, "data-pagefind-meta", "title") == ["Peer circles"]
+    assert values(nodes, "data-pagefind-meta", "summary") == [
+        "Six leaders meet monthly to coach each other."
+    ]
+
+
+def test_what_is_not_the_items_own_text_stays_out_of_its_result(project, site):
+    out = site()
+    content = indexed(out)[ITEMS["peer-circles"]]["content"]
+    assert "Circles meet monthly" in content  # the body
+    assert "Launch" in content and "A charter" in content  # the structured fields
+    # linked and related items are other pages' text; the facts' labels are on every page
+    assert "Circles at a hospital" not in content and "Review form" not in content
+    assert "Competencies" not in content
+    # chips stay separate words
+    assert "Feedback practice Delegation" in content
+
+
+def test_hostile_taxonomy_names_stay_text_in_attributes_pages_and_index(project, site):
+    project.write(
+        "content/taxonomy.yml",
+        TAXONOMY.replace("name: Delegation", "name: " + json.dumps(HOSTILE)).replace(
+            "name: Coaching", "name: " + json.dumps(HOSTILE + " coach")
+        ),
+    )
+    out = site()
+    html = (out / "playbooks/peer-circles/index.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &#34;q&#34;" in html
+    nodes = marked(out, ITEMS["peer-circles"])
+    assert values(nodes, "data-pagefind-filter", "competency") == ["Feedback practice", HOSTILE]
+    assert values(nodes, "data-pagefind-filter", "modality") == [HOSTILE + " coach"]
+    # Pagefind reads them back as the exact text: the search box shows them with textContent
+    playbook = indexed(out)[ITEMS["peer-circles"]]
+    assert playbook["filters"]["competency"] == ["Feedback practice", HOSTILE]
+    assert playbook["filters"]["modality"] == [HOSTILE + " coach"]
+
+
+def test_hostile_title_and_summary_stay_text_in_the_meta(project, site):
+    project.write(
+        "case_studies/hospital-circles.md",
+        CASE.replace("title: Circles at a hospital", "title: " + json.dumps(HOSTILE)).replace(
+            "summary: Ward managers coached each other.", "summary: " + json.dumps(HOSTILE)
+        ),
+    )
+    out = site()
+    html = (out / "case_studies/hospital-circles/index.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)" not in html
+    meta = indexed(out)[ITEMS["hospital-circles"]]["meta"]
+    assert meta == {"title": HOSTILE, "summary": HOSTILE}
+
+
+def _draft(project) -> None:
+    project.write(
+        "case_studies/work-in-progress.md",
+        CASE.replace("title: Circles at a hospital", "title: Work in progress\nstatus: draft"),
+    )
+
+
+def test_a_draft_is_never_indexed_not_even_in_preview(project, site):
+    _draft(project)
+    out = site(command="serve")  # the preview renders the draft, marked...
+    assert (out / "case_studies/work-in-progress/index.html").is_file()
+    nodes = marked(out, "/case_studies/work-in-progress/")
+    assert not [n for n in nodes if "data-pagefind-body" in n["attrs"]]
+    pages = indexed(out)  # ...and leaves it out of the index
+    assert "/case_studies/work-in-progress/" not in pages
+    assert set(ITEMS.values()) <= set(pages)
+    assert not any("Work in progress" in p["content"] for p in pages.values())
+
+
+def test_a_draft_is_not_in_a_builds_index(project, site):
+    _draft(project)
+    out = site()
+    assert not (out / "case_studies/work-in-progress").exists()
+    assert set(indexed(out)) == {*ITEMS.values(), "/"}
+
+
+def test_a_page_excluded_from_search_stays_out_of_pagefind(project, site):
+    project.write("content/private.md", "---\nsearch:\n  exclude: true\n---\n# Private\n\nNotes.\n")
+    out = site()
+    assert "/private/" not in indexed(out)
+    assert "/" in indexed(out)
+
+
+def test_a_rebuild_indexes_again(project, site):
+    out = site()
+    project.write("case_studies/hospital-circles.md", CASE.replace("Ward managers", "Nurses"))
+    again = site()
+    assert again == out
+    assert "Nurses coached" in indexed(out)[ITEMS["hospital-circles"]]["meta"]["summary"]
+
+
+# ---------------------------------------------------------------- search: material
+
+
+def test_search_material_keeps_materials_index_and_writes_no_pagefind(project, site):
+    out = site(**material())
+    assert not (out / "pagefind").exists()
+    docs = json.loads((out / "search/search_index.json").read_text(encoding="utf-8"))["docs"]
+    assert {d["location"] for d in docs} >= {url.lstrip("/") for url in ITEMS.values()}
+    home = (out / "index.html").read_text(encoding="utf-8")
+    assert 'name="search"' in home and "data-pb-search" not in home
+    assert "assets/playbook/search.js" not in home
+    assert not (out / "assets/playbook/search.js").exists()
+    for url in ITEMS.values():
+        assert marked(out, url) == [], url  # no Pagefind attribute on any item page
+
+
+def test_search_option_is_checked(project, site):
+    from mkdocs.exceptions import Abort
+
+    with pytest.raises(Abort):
+        site(plugins=["search", {"playbook": {"search": "lunr"}}])
+
+
+# ---------------------------------------------------------------- configuration
+
+
+def test_without_materials_search_plugin_the_index_is_written_and_the_box_missing(
+    project, site, caplog
+):
+    with caplog.at_level(logging.WARNING, logger="mkdocs.plugins.playbook"):
+        out = site(strict=False, plugins=["playbook"])
+    assert "add `- search` before `- playbook`" in caplog.text
+    assert (out / "pagefind/pagefind.js").is_file()
+    assert "data-pb-search" not in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_the_search_box_can_be_overridden_in_custom_dir(project, site):
+    project.write(
+        "mkdocs.yml",
+        MKDOCS_YML.replace("  name: material\n", "  name: material\n  custom_dir: overrides\n"),
+    )
+    project.write("overrides/playbook/search.html", '<div class="my-search">Ask us</div>\n')
+    out = site()
+    home = (out / "index.html").read_text(encoding="utf-8")
+    assert '<div class="my-search">Ask us</div>' in home
+    assert "data-pb-search" not in home
+
+
+def test_the_build_says_which_search_it_uses(project, site, caplog):
+    with caplog.at_level(logging.INFO, logger="mkdocs.plugins.playbook"):
+        site()
+    assert "search: Pagefind indexes the site after the build" in caplog.text
+    assert "search: Pagefind indexed 5 pages" in caplog.text
