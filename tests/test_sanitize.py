@@ -129,6 +129,28 @@ def test_the_check_warns_where_the_sanitizer_will_remove_something(project):
         build_site(project.root)  # --strict stops on them
 
 
+def test_the_check_warns_from_the_sanitizers_own_allowlist(project):
+    """Whatever clean() drops is warned about, and what it keeps is not: one allowlist."""
+    from playbook.library import scan
+    from playbook.settings import read_settings
+
+    lines = [
+        "<font color=red>red</font> <kbd>Ctrl</kbd> <abbr title=x>x</abbr>",
+        "[call](tel:+441)",
+    ]
+    assert clean("<p>" + lines[0] + "</p>") == '<p>red <kbd>Ctrl</kbd> <abbr title="x">x</abbr></p>'
+    assert clean('<a href="tel:+441">call</a>') == "<a>call</a>"
+    case = project.root / "case_studies/hospital-circles.md"
+    text = case.read_text(encoding="utf-8")
+    first = text.count("\n") + 1
+    case.write_text(text + "\n".join(lines) + "\n", encoding="utf-8")
+    _library, problems, _count = scan(read_settings(project.root))
+    assert [(p.line - first, p.col, p.message) for p in problems] == [
+        (0, 1, "the HTML element <font> is removed from the page"),
+        (1, 8, "the tel: address of this link is removed from the page"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("dirty", "kept"),
     [

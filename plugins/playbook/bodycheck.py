@@ -21,6 +21,7 @@ import re
 from bisect import bisect_right
 from urllib.parse import unquote
 
+from . import sanitize
 from .problems import Problem
 
 _AFTER_ALL = 1 << 62
@@ -63,14 +64,10 @@ _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 _ENCODED = re.compile(r"[:%&\\\t\n\r]")  # a scheme, an escape, or characters browsers drop
 _URL_SPACE = re.compile(r"[\t\n\r]")  # browsers drop these from anywhere in a URL
 _URL_TRIM = re.compile(r"^[\x00-\x20]+|[\x00-\x20]+$")  # and these from either end
-# Elements the sanitizer drops (sanitize.py), and event-handler attributes
-_REMOVED_ELEMENT = re.compile(
-    r"<(script|style|iframe|frame|frameset|object|embed|applet|form|input|button|textarea|"
-    r"select|base|meta|link|svg|math|template)(?=[\s/>])",
-    re.I,
-)
+# An HTML element's opening, and event-handler attributes: the sanitizer (sanitize.py) drops
+# every element and URL scheme outside its allowlist, and every handler
+_ELEMENT = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)(?=[\s/>])")
 _HANDLER = re.compile(r"(?:^|(?<=[\s\"'/{]))(on[a-z]+)\s*=", re.I)
-_REMOVED_SCHEMES = ("javascript", "vbscript", "data")
 REMOVED_HINT = (
     "the site keeps Markdown only: links to https:// or relative addresses, images, tables, "
     "admonitions; write it so, or leave it out"
@@ -108,10 +105,10 @@ def check_body(body: str, path: str, body_line: int) -> list[Problem]:
             continue  # inside the link or tag just read
         if code and _in_code(code, at):
             continue
-        removed = _REMOVED_ELEMENT.match(body, at) if body[at] == "<" else None
-        if removed:
+        element = _ELEMENT.match(body, at) if body[at] == "<" else None
+        if element and element.group(1).lower() not in sanitize.TAGS:
             problems.append(
-                _removed(body, path, body_line, at, f"the HTML element <{removed.group(1)}>")
+                _removed(body, path, body_line, at, f"the HTML element <{element.group(1)}>")
             )
         found = _TARGET.match(body, at)
         if found is None:
@@ -137,7 +134,7 @@ def check_body(body: str, path: str, body_line: int) -> list[Problem]:
                 what = "image" if _is_image(body, found.start()) else "link"
             elif what in ("auto", "reference"):
                 what = "link" if what == "auto" else "link reference"
-            if verdict in _REMOVED_SCHEMES:
+            if isinstance(verdict, _Scheme):
                 shown = f"the {verdict}: address of this {what}"
                 problems.append(_removed(body, path, body_line, start, shown))
                 continue
@@ -148,6 +145,10 @@ def check_body(body: str, path: str, body_line: int) -> list[Problem]:
             if len(problems) >= MAX_PER_FILE:
                 return problems
     return problems
+
+
+class _Scheme(str):
+    """The verdict on an address whose scheme the sanitizer removes: the scheme's name."""
 
 
 def _removed(body: str, path: str, body_line: int, at: int, what: str) -> Problem:
@@ -236,7 +237,7 @@ def _attribute_targets(tag: str, offset: int):
 
 
 def _verdict(raw: str, base: str) -> str | None:
-    """Why a link target leaves the repository, or None when it does not (or is not ours)."""
+    """Why a link target leaves the repository, a _Scheme the sanitizer removes, or None."""
     if raw.startswith(("https://", "http://", "#", "mailto:")):
         return None  # the usual addresses, decided before any decoding
     if raw[:1] > " " and raw[0] not in "/\\" and not _ENCODED.search(raw):
@@ -255,7 +256,7 @@ def _verdict(raw: str, base: str) -> str | None:
             return "is a file: address, pointing at the reader's own disk outside the repository"
         if len(name) == 1:  # C:\Users\... or C:/...: a Windows drive, not a URL scheme
             return "is an absolute file path, outside the repository"
-        return name if name in _REMOVED_SCHEMES else None  # https:, mailto: and the like
+        return None if name in sanitize.SCHEMES else _Scheme(name)
     if url.startswith("\\\\"):  # \\server\share
         return "is an absolute file path, outside the repository"
     if url.startswith("//") or url.startswith("/\\"):

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import nh3
 
-_TAGS = nh3.ALLOWED_TAGS - {"acronym", "center", "strike", "tt", "map", "area"}
+# What a body keeps; the check (bodycheck.py) warns at whatever else a body holds.
+TAGS = nh3.ALLOWED_TAGS - {"acronym", "center", "strike", "tt", "map", "area"}
 _EVERYWHERE = {"id", "class", "title", "lang", "dir"}
 _ATTRIBUTES: dict[str, set[str]] = {
     "*": _EVERYWHERE,
@@ -29,7 +30,7 @@ _ATTRIBUTES: dict[str, set[str]] = {
     "del": {"datetime"},
     "ins": {"datetime"},
 }
-_SCHEMES = {"http", "https", "mailto"}
+SCHEMES = {"http", "https", "mailto"}
 # Material's own elements have ids starting with "__" (the search toggle, the drawer): a body
 # must not shadow them.
 _RESERVED_ID = "__"
@@ -40,10 +41,10 @@ def _attribute(_tag: str, name: str, value: str) -> str | None:
 
 
 _CLEANER = nh3.Cleaner(
-    tags=_TAGS,
+    tags=TAGS,
     attributes=_ATTRIBUTES,
     attribute_filter=_attribute,
-    url_schemes=_SCHEMES,
+    url_schemes=SCHEMES,
     filter_style_properties={"text-align"},  # Markdown tables align columns this way
     link_rel=None,
     strip_comments=True,
