@@ -110,6 +110,7 @@ class Renderer:
         self.library = library
         self.site_url = site_url
         self.pdfs = pdfs
+        self.pagefind = pagefind
         self.related_limit = related_limit
         self.stale_after_days = stale_after_days
         self.today = today or date.today()
@@ -169,6 +170,8 @@ class Renderer:
         later: list[str] = []
 
         def defer(fragment: str) -> Markup:
+            if self.pagefind:  # Pagefind reads the finished page; nothing reads it before
+                return Markup(fragment)
             later.append(str(fragment))
             return Markup(LATER.format(len(later) - 1))
 
