@@ -1,22 +1,27 @@
-"""Benchmarks on generated libraries. Prints a Markdown table; numbers, not assertions.
+"""Benchmarks on generated libraries. Prints Markdown tables; numbers, not assertions.
 
     python benchmarks/bench.py check [--sizes 1000,5000,10000]
-    python benchmarks/bench.py build [--sizes 1000,5000,10000]
+    python benchmarks/bench.py build [--sizes 1000,5000,10000] [--serve-size 2000]
+    python benchmarks/bench.py serve [--serve-size 2000]
     python benchmarks/bench.py pdf [--templates 50]
     python benchmarks/bench.py search [--sizes 1000,2000,10000] [--query mentor]
 
 `check`: `playbook check` wall time and peak memory (each size in a fresh process).
-`build`: `mkdocs build` with the plugin (Pagefind's indexing included) against a plain Material
+`build`: everything issues #3 and #7 measure, in one run. For each size, `mkdocs build` with
+the plugin (PDFs off, as in a preview; Pagefind's indexing included) against a plain Material
 build of the same Markdown (the item files copied into docs_dir, Material's search on, items
-kept out of the nav), side by side.
-PDFs are off in `build`, as in a preview; `pdf` measures them on their own.
+kept out of the nav), alternated, best of --repeat each; peak memory of each (the process and
+its children, Pagefind's indexer among them); the plugin's site bytes per item, its search
+index apart; then both sites served on loopback and opened in Debian's Chromium, which types a
+one-word query in the header search: the bytes of every search response from the page's
+opening to the first results (tests/browser.py), Pagefind's against Material's. Last, `serve`.
+`serve`: `mkdocs serve` on a library of --serve-size items; one case study's title edited
+three times; the seconds from saving to the new title on its page and on its playbook's page
+(a backlink, on another page), with the fast preview and with `fast_preview: false`.
 `pdf`: a library of feedback templates built with PDFs on, then rebuilt in the same process
 as `mkdocs serve` does (the PDF writer reuses unchanged documents), then with PDFs off.
-`search`: each library built with PDFs off, with `search: pagefind` (the default) and with
-`search: material` (alternating, best of --repeat runs each; peaks include child processes,
-Pagefind's indexer among them); each site served on loopback and opened in Debian's Chromium, which types a
-one-word query in the header search: the bytes of every search response from the page's opening
-to the first results (tests/browser.py, as in tests/test_browser_search.py), side by side.
+`search`: each library built with `search: pagefind` and with `search: material`, and the
+bytes per query of each (as in `build`), with the indexing time and the bundle's files.
 """
 
 from __future__ import annotations
@@ -26,10 +31,13 @@ import json
 import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 from playbook.synth import generate
@@ -117,43 +125,154 @@ def plain_copy(root: Path) -> Path:
     return plain
 
 
-def bench_build(sizes: list[int], workdir: Path, repeat: int = 2) -> None:
-    mkdocs = str(Path(sys.executable).with_name("mkdocs"))
+def bench_build(
+    sizes: list[int],
+    workdir: Path,
+    repeat: int = 2,
+    query: str = "mentor",
+    start: str = "case_studies/case-00001/",
+    serve_size: int = 2000,
+) -> None:
+    """Issues #3 and #7 in one run: for each size, the plugin's build (Pagefind's indexing
+    included) against a plain Material build of the same Markdown with its own search,
+    alternated, best of `repeat` each; peaks; site bytes per item; then both sites served
+    and searched in Chromium; last, the fast preview's rebuild in `mkdocs serve`."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from browser import chromium, measure_search, serve
+
     print(
-        "| items | plugin build (s) | plain build (s) | ratio | plugin peak (MiB) | site KB/item | search index (MB) |"
+        "| items | plugin build (s) | plain build (s) | ratio | plugin peak (MiB) "
+        "| plain peak (MiB) | site KB/item | Pagefind index (MB) | Pagefind KB/query "
+        "| Material KB/query |"
     )
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     previous = None
-    for size in sizes:
-        root = generate(workdir / f"lib-{size}", size)
-        plain = plain_copy(root)
-        # alternate the two builds and keep each one's best run: this machine is noisy
-        plugin_runs, plain_runs = [], []
-        for _ in range(repeat):
-            plugin_runs.append(timed([mkdocs, "build", "-q", "-d", str(root / "site")], root))
-            plain_runs.append(timed([mkdocs, "build", "-q", "-d", str(plain / "site")], plain))
-        plugin_s, plugin_peak = min(plugin_runs)
-        plain_s, _ = min(plain_runs)
-        site = root / "site"
-        # the plugin's search index: Pagefind's bundle (the default), or Material's JSON
-        index = site / "search" / "search_index.json"
-        bundle = site / "pagefind"
-        index_bytes = (
-            folder_bytes(bundle) if bundle.is_dir() else index.stat().st_size if index.exists() else 0
+    with chromium() as browser:
+        for size in sizes:
+            root = generate(workdir / f"lib-{size}", size)
+            plain = plain_copy(root)
+            plugin_site, plain_site = root / "site", plain / "site"
+            # alternate the two builds and keep each one's best run: this machine is noisy
+            plugin_runs, plain_runs = [], []
+            for _ in range(repeat):
+                plugin_runs.append(build_logged(root / "mkdocs.yml", plugin_site)[:2])
+                plain_runs.append(build_logged(plain / "mkdocs.yml", plain_site)[:2])
+            plugin_s, plugin_peak = min(plugin_runs)
+            plain_s, plain_peak = min(plain_runs)
+            index_bytes = folder_bytes(plugin_site / "pagefind")
+            per_item = (folder_bytes(plugin_site) - index_bytes) / size / 1000
+            with serve(plugin_site) as base:
+                pagefind = measure_search(browser, base, start, query)
+            with serve(plain_site) as base:
+                material = measure_search(browser, base, start, query)
+            print(
+                f"| {size:,} | {plugin_s:.1f} | {plain_s:.1f} | {plugin_s / plain_s:.2f} | "
+                f"{plugin_peak / 2**20:.0f} | {plain_peak / 2**20:.0f} | {per_item:.1f} | "
+                f"{index_bytes / 1e6:.1f} | {pagefind.bytes() / 1000:.0f} | "
+                f"{material.bytes() / 1000:,.0f} |",
+                flush=True,
+            )
+            if previous:
+                print(
+                    f"<!-- growth {previous[0]}->{size}: x{plugin_s / previous[1]:.2f} -->",
+                    flush=True,
+                )
+            previous = (size, plugin_s)
+            shutil.rmtree(plain)
+            shutil.rmtree(root)
+    if serve_size:
+        bench_serve(serve_size, workdir)
+
+
+def _poll(url: str, text: str, timeout: float = 120) -> float:
+    """Seconds until the page at url holds text (polled every 50 ms)."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                if text in response.read().decode("utf-8"):
+                    return time.perf_counter() - started
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise TimeoutError(f"{text!r} did not appear at {url} within {timeout} s")
+
+
+def _serve_edits(root: Path, edits: int) -> tuple[float, list[float], str]:
+    """Start `mkdocs serve` in root; time its first build, then `edits` edits of one case
+    study's title, each until both its page and its playbook's page (a backlink) show it."""
+    mkdocs = str(Path(sys.executable).with_name("mkdocs"))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    case = root / "case_studies" / "case-00001.md"
+    text = case.read_text(encoding="utf-8")
+    playbook = re.search(r"^playbooks: \[([^\],]+)", text, re.M).group(1)
+    base = f"http://127.0.0.1:{port}/"
+    log = root / "serve.log"
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    with log.open("w") as stderr:
+        process = subprocess.Popen(
+            [mkdocs, "serve", "--dev-addr", f"127.0.0.1:{port}"],
+            cwd=root,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            start_new_session=True,
         )
-        per_item = (folder_bytes(site) - index_bytes) / size / 1000
+    try:
+        first = _poll(base + "case_studies/case-00001/", "Case 00001", timeout=600)
+        time.sleep(5)  # let a background indexing finish: it would compete for the CPU
+        times = []
+        for n in range(edits):
+            title = f"Edited live {n}"
+            case.write_text(
+                re.sub(r"^title: .*$", f'title: "{title}"', text, count=1, flags=re.M),
+                encoding="utf-8",
+            )
+            edited = time.perf_counter()
+            _poll(base + "case_studies/case-00001/", title)
+            _poll(base + f"playbooks/{playbook}/", title)
+            times.append(time.perf_counter() - edited)
+            time.sleep(6)
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+        case.write_text(text, encoding="utf-8")
+    return first, times, log.read_text(encoding="utf-8")
+
+
+def bench_serve(size: int, workdir: Path, edits: int = 3) -> None:
+    """`mkdocs serve` on a library of `size` items: an edit of one case study until the
+    change shows on its page and on its playbook's, with the fast preview and without."""
+    root = generate(workdir / f"lib-serve-{size}", size)
+    config = root / "mkdocs.yml"
+    fast = config.read_text(encoding="utf-8")
+    print(
+        f"\n`mkdocs serve`, {size:,} items, PDFs off: seconds from saving an edit of one "
+        "case study to its new title on its page and on its playbook's page\n"
+    )
+    print("| rebuild | first build (s) | edit visible (s), each of 3 | pages rendered again |")
+    print("| --- | ---: | --- | --- |")
+    for label, text in (
+        ("fast preview (default)", fast),
+        (
+            "full (`fast_preview: false`)",
+            fast.replace("      pdf: false\n", "      pdf: false\n      fast_preview: false\n"),
+        ),
+    ):
+        config.write_text(text, encoding="utf-8")
+        first, times, said = _serve_edits(root, edits)
+        planned = re.findall(r"preview: (\d+ of \d+) pages", said)
         print(
-            f"| {size:,} | {plugin_s:.1f} | {plain_s:.1f} | {plugin_s / plain_s:.2f} | "
-            f"{plugin_peak / 2**20:.0f} | {per_item:.1f} | {index_bytes / 1e6:.1f} |",
+            f"| {label} | {first:.1f} | {', '.join(f'{t:.1f}' for t in times)} | "
+            f"{', '.join(planned) or 'all'} |",
             flush=True,
         )
-        if previous:
-            print(
-                f"<!-- growth {previous[0]}->{size}: x{plugin_s / previous[1]:.2f} -->", flush=True
-            )
-        previous = (size, plugin_s)
-        shutil.rmtree(plain)
-        shutil.rmtree(root)
+    shutil.rmtree(root)
 
 
 PDF_RUN = """
@@ -186,7 +305,10 @@ def bench_pdf(templates: int, workdir: Path) -> None:
             path.unlink()
     out = subprocess.run(
         [sys.executable, "-c", PDF_RUN, str(root / "mkdocs.yml")],
-        capture_output=True, text=True, check=True, cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=root,
     )
     result = json.loads(out.stdout)
     first, again, off = result["times"]
@@ -206,9 +328,24 @@ def build_logged(config: Path, site: Path) -> tuple[float, int, str]:
     with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
         start = time.perf_counter()
         run = subprocess.run(
-            ["/usr/bin/time", "-f", "%M", "-o", report.name, mkdocs, "build", "-f", str(config),
-             "-d", str(site)],
-            cwd=config.parent, env=env, check=True, capture_output=True, text=True,
+            [
+                "/usr/bin/time",
+                "-f",
+                "%M",
+                "-o",
+                report.name,
+                mkdocs,
+                "build",
+                "-f",
+                str(config),
+                "-d",
+                str(site),
+            ],
+            cwd=config.parent,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
         )
         elapsed = time.perf_counter() - start
         peak_kib = int(report.read().strip().splitlines()[-1])
@@ -281,12 +418,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("what", choices=["check", "build", "pdf", "search"])
+    parser.add_argument("what", choices=["check", "build", "pdf", "search", "serve"])
     parser.add_argument("--templates", type=int, default=50)
     parser.add_argument("--sizes", default="1000,5000,10000")
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--repeat", type=int, default=2, help="build runs per size (best kept)")
     parser.add_argument("--query", default="mentor", help="search: the one-word query typed")
+    parser.add_argument(
+        "--serve-size", type=int, default=2000, help="build, serve: the library served (0: none)"
+    )
     parser.add_argument(
         "--start", default="case_studies/case-00001/", help="search: the page opened first"
     )
@@ -300,8 +440,10 @@ def main() -> None:
             bench_pdf(args.templates, workdir)
         elif args.what == "search":
             bench_search(sizes, workdir, args.query, args.start, args.repeat)
+        elif args.what == "serve":
+            bench_serve(args.serve_size, workdir)
         else:
-            bench_build(sizes, workdir, args.repeat)
+            bench_build(sizes, workdir, args.repeat, args.query, args.start, args.serve_size)
 
 
 if __name__ == "__main__":

@@ -8,10 +8,11 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
-from conftest import CASE
+from conftest import CASE, pagefind_fragments
 
 
 def _free_port() -> int:
@@ -69,6 +70,97 @@ def test_serve_rebuilds_when_an_item_or_the_taxonomy_changes(project):
         )
         body = _wait_for(base + "case_studies/new-draft/", "Work in progress")
         assert "Draft" in body
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def _gone(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=5).close()
+        except urllib.error.HTTPError as error:
+            if error.code == 404:
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"{url} still answers after {timeout}s")
+
+
+def test_an_edit_renders_only_the_pages_it_changes(project, tmp_path):
+    """The fast preview: MkDocs' dirty rebuild, with exactly the pages that show the edited
+    item marked modified; the search index follows in the background."""
+    project.write(
+        "case_studies/unrelated.md",
+        CASE.replace("title: Circles at a hospital", "title: Unrelated")
+        .replace(
+            "competencies: [feedback-practice, strategic-thinking]", "competencies: [delegation]"
+        )
+        .replace("playbooks: [peer-circles]\n", "")
+        .replace("related: [circle-milestones]\n", ""),
+    )
+    temp = tmp_path / "serve-tmp"  # where `mkdocs serve` makes its site_dir
+    temp.mkdir()
+    log_path = tmp_path / "serve.log"
+    port = _free_port()
+    mkdocs = Path(sys.executable).with_name("mkdocs")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "TMPDIR": str(temp)}
+    with log_path.open("w") as log_file:
+        process = subprocess.Popen(
+            [str(mkdocs), "serve", "--dev-addr", f"127.0.0.1:{port}"],
+            cwd=project.root,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log_file,
+            start_new_session=True,
+        )
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        _wait_for(base + "case_studies/hospital-circles/", "Circles at a hospital")
+        (site,) = temp.glob("mkdocs_*")
+        kept = {
+            name: (site / name / "index.html").stat().st_mtime_ns
+            for name in ("case_studies/unrelated", "library/playbooks", "competencies/delegation")
+        }
+        case = site / "case_studies/hospital-circles/index.html"
+        before = case.stat().st_mtime_ns
+        project.write(
+            "case_studies/hospital-circles.md",
+            CASE.replace("Circles at a hospital", "Circles renamed live"),
+        )
+        # its own page, the playbook it applies (backlink), its hub: all follow
+        _wait_for(base + "case_studies/hospital-circles/", "Circles renamed live")
+        _wait_for(base + "playbooks/peer-circles/", "Circles renamed live")
+        _wait_for(base + "competencies/feedback-practice/", "Circles renamed live")
+        assert case.stat().st_mtime_ns != before
+        # pages that do not show it were kept as they were
+        for name, mtime in kept.items():
+            assert (site / name / "index.html").stat().st_mtime_ns == mtime, name
+        said = log_path.read_text(encoding="utf-8")
+        assert "preview: " in said and " pages to render again" in said
+        assert "dirty" not in said  # MkDocs' warning about dirty builds is not shown
+        # the search index follows, a moment later
+        deadline = time.monotonic() + 60
+        while not any(
+            "Circles renamed live" in f["meta"].get("title", "") for f in pagefind_fragments(site)
+        ):
+            assert time.monotonic() < deadline, "the search index did not follow the edit"
+            time.sleep(0.5)
+        # a deleted item: its page goes, and so does its backlink
+        (project.root / "case_studies/hospital-circles.md").unlink()
+        _gone(base + "case_studies/hospital-circles/")
+        deadline = time.monotonic() + 60
+        while "Circles renamed live" in urllib.request.urlopen(
+            base + "playbooks/peer-circles/", timeout=5
+        ).read().decode("utf-8"):
+            assert time.monotonic() < deadline, "the backlink of a deleted item stayed"
+            time.sleep(0.3)
+        assert not (site / "case_studies/hospital-circles").exists()
     finally:
         os.killpg(process.pid, signal.SIGINT)
         try:

@@ -546,8 +546,47 @@ def _url_collision(
 # ---------------------------------------------------------------- entry points
 
 
-def scan(settings: Settings) -> tuple[Library | None, list[Problem], int]:
-    """Read and check everything; return the library (None on errors), problems, item count."""
+# file -> (its stat signature, what reading it gave): see scan's `cache`
+ReadCache = dict[Path, tuple[tuple[int, ...], tuple[Any, ...]]]
+
+
+def _read(
+    file: Path, must: bool, settings: Settings, cache: ReadCache | None
+) -> tuple[Document, Item | None, list[Problem], list[Problem]]:
+    """A file's document, its item (or None), the item's problems and the body's problems;
+    from `cache` when the file's size and modification time are those it was read with."""
+    signature: tuple[int, ...] = ()
+    if cache is not None:
+        try:
+            stat = file.lstat()
+            signature = (stat.st_mtime_ns, stat.st_size, stat.st_ino, int(must))
+        except OSError:
+            signature = ()
+        found = cache.get(file)
+        if signature and found is not None and found[0] == signature:
+            return found[1]  # type: ignore[return-value]
+    document = read_file(file, settings.root)
+    item: Item | None = None
+    item_problems: list[Problem] = []
+    body: list[Problem] = []
+    if file.name.endswith(".md") or file.is_symlink():
+        item, item_problems = read_item(document, must, settings.docs_prefix)
+        if document.body:
+            body = check_body(document.body, document.path, document.body_line)
+    result = (document, item, item_problems, body)
+    if cache is not None and signature:
+        cache[file] = (signature, result)
+    return result
+
+
+def scan(
+    settings: Settings, cache: ReadCache | None = None
+) -> tuple[Library | None, list[Problem], int]:
+    """Read and check everything; return the library (None on errors), problems, item count.
+
+    `cache`, kept by the caller between scans (`mkdocs serve` rebuilds), lets a file whose
+    size and modification time did not change be taken as read last time: the same Item
+    object, so `is` tells an unchanged item from an edited one. Cross-file checks always run."""
     taxonomy, problems = load_taxonomy(settings)
     items: dict[str, Item] = {}
     unchecked: list[_Refs] = []  # files whose model failed: still check their references
@@ -560,7 +599,7 @@ def scan(settings: Settings) -> tuple[Library | None, list[Problem], int]:
         for generated in generated_paths(taxonomy):
             _claim(pages, folded, page_url(generated), f"the generated page {generated}")
     for file, must in source_files(settings):
-        document = read_file(file, settings.root)
+        document, item, item_problems, checked_body = _read(file, must, settings, cache)
         if not file.name.endswith(".md") and not file.is_symlink():
             problems.append(
                 Problem(
@@ -573,11 +612,9 @@ def scan(settings: Settings) -> tuple[Library | None, list[Problem], int]:
             )
             count += 1
             continue
-        item, item_problems = read_item(document, must, docs_prefix)
         problems.extend(item_problems)
-        if document.body:
-            for problem in check_body(document.body, document.path, document.body_line):
-                (problems if problem.severity == "error" else body_warnings).append(problem)
+        for problem in checked_body:
+            (problems if problem.severity == "error" else body_warnings).append(problem)
         if not item_problems and (item is not None or not must):
             src_uri = document.path.removeprefix(docs_prefix)
             url = page_url(src_uri)

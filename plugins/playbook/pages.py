@@ -27,7 +27,7 @@ from .export import coverage
 from .library import RELATIONS, Item, Library, generated_paths
 from .models import TYPE_NAMES, TYPE_PLURALS, TYPES
 from .paper import PRINTABLE, css_string, pdf_name, qr_data_uri
-from .related import RelatedIndex
+from .related import Related, RelatedIndex
 
 # Templates `defer()` what is not the page's own text (cross-links, listings of other pages,
 # chips, write-in lines): a marker stands in its place until the search index has read the
@@ -136,6 +136,7 @@ class Renderer:
             {c: [i.id for i in items] for c, items in library.by_competency.items()},
         )
 
+        self._ranked: dict[tuple[str, frozenset[str]], list[Related]] = {}
         self._templates: dict[str, Template] = {}
         self._cards: dict[tuple[str, str], Markup] = {}
         self._chips: dict[tuple[str, str, bool, str, str], Markup] = {}
@@ -200,8 +201,22 @@ class Renderer:
 
     def related(self, item: Item, exclude: set[str]) -> list[tuple[Item, list[str]]]:
         names = self.library.taxonomy.names("competencies")
-        found = self.index.related(item.id, self.related_limit, exclude)
+        key = (item.id, frozenset(exclude))
+        found = self._ranked.get(key)
+        if found is None:
+            found = self._ranked[key] = self.index.related(item.id, self.related_limit, exclude)
         return [(self.library.items[r.id], [names.get(c, c) for c in r.shared]) for r in found]
+
+    def reuse_rankings(self, previous: Renderer) -> bool:
+        """Take the related-item rankings of a previous renderer (a `mkdocs serve` rebuild)
+        if no item's competencies changed, nor the set of items: then they are the same."""
+        same = (
+            previous.related_limit == self.related_limit
+            and previous.index.competencies == self.index.competencies
+        )
+        if same:
+            self._ranked = previous._ranked
+        return same
 
     def item(self, item: Item, body_html: str, prefix: str) -> Rendered:
         """Header, structured fields and body; deferred: chips, links both ways, related items."""
