@@ -98,6 +98,18 @@ def test_type_narrow_by_a_competency_chip_and_open_a_result(base, browser):
     for i in range(shown):
         assert name in results.nth(i).locator(".pb-hit__chips .pb-chip").all_text_contents()
 
+    # "all results" takes the query and the chip to the browse page, which checks the facet
+    # and lists the same items
+    listed = browser.new_page()
+    listed.goto(urljoin(page.url, page.locator("[data-pb-search-browse] a").get_attribute("href")))
+    expect(listed.locator("[data-pb-shown]")).to_have_text(
+        re.compile(rf"^{count} of \d+ shown for “{QUERY}”$"), timeout=30_000
+    )
+    checked = listed.locator('input[name="competency"]:checked')
+    expect(checked).to_have_count(1)
+    assert checked.get_attribute("data-name") == name
+    listed.close()
+
     # open the second result with the keyboard: back to the box, Down twice, Enter
     link = results.nth(1 if shown > 1 else 0).locator("a")
     href = link.get_attribute("href")

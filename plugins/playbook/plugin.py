@@ -40,7 +40,6 @@ from .schema import schemas
 from .search import (
     ENGINES,
     BackgroundIndexer,
-    IndexFeed,
     IndexStats,
     SearchIndexError,
     index_site,
@@ -154,8 +153,6 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         self.startup_dirty = False  # `mkdocs serve --dirty`
         self.indexer = BackgroundIndexer()  # Pagefind, in serve: after the build, not in it
         self.live = False  # a `mkdocs serve` server is up: index in the background
-        self.feed: IndexFeed | None = None  # `mkdocs build`: Pagefind indexes as pages come
-        self.feed_failed = False  # then the finished site is indexed, as in serve
 
     # ------------------------------------------------------------------ set-up
 
@@ -168,8 +165,6 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         self.preview.forget()  # pages may be half written: the next build renders them all
-        self._stop_feed()
-        self.feed_failed = False
 
     def on_config(self, config: Any) -> Any:
         if not config.use_directory_urls:
@@ -454,32 +449,9 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             self.pending[src_uri] = rendered.later
         return rendered.html
 
-    def _fill_in(self, output: str, *, page: Page, config: Any) -> str:
+    def on_post_page(self, output: str, *, page: Page, config: Any) -> str:
         later = self.pending.pop(page.file.src_uri, None)
         return output if later is None else fill_in(output, later)
-
-    @event_priority(-100)
-    def _feed_search(self, output: str, *, page: Page, config: Any) -> str:
-        """`mkdocs build`: hand the finished page (last: after every plugin) to Pagefind,
-        which indexes it in its own process while the build goes on."""
-        wanted = self.pagefind and not self.serving and not self.feed_failed
-        if wanted and page.file.src_uri in self.indexed:
-            try:
-                if self.feed is None:
-                    self.feed = IndexFeed()
-                self.feed.add("/" + page.url, output)
-            except SearchIndexError as error:
-                log.info("search: %s; the finished site will be indexed instead", error)
-                self._stop_feed()
-                self.feed_failed = True
-        return output
-
-    def _stop_feed(self) -> None:
-        if self.feed is not None:
-            self.feed.close()
-            self.feed = None
-
-    on_post_page = CombinedEvent(_fill_in, _feed_search)
 
     def on_env(self, env: Any, *, config: Any, files: Files) -> Any:
         env.filters["striptags"] = _safe_striptags
@@ -569,20 +541,6 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             # the page shows now; its search results follow in a few seconds
             self.indexer.start(site, done=_log_indexed)
             return
-        feed, self.feed, self.feed_failed = self.feed, None, False
-        if feed is not None:
-            try:
-                stats = feed.write(site / SEARCH_OUTPUT)
-                log.info(
-                    "search: Pagefind indexed %d pages while they were built, and wrote its "
-                    "index in %.1f s after the build",
-                    stats.pages,
-                    stats.seconds,
-                )
-                return
-            except SearchIndexError as error:
-                feed.close()
-                log.info("search: %s; the finished site is indexed instead", error)
         shutil.rmtree(site / SEARCH_OUTPUT, ignore_errors=True)  # a --dirty build's old index
         try:
             _log_indexed(index_site(site))

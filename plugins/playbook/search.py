@@ -19,7 +19,6 @@ custom_dir keep working without knowing about Pagefind.
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import shutil
@@ -117,129 +116,6 @@ def _finish_bundle(output: Path, said: str) -> int:
         (output / name).unlink(missing_ok=True)
     languages = json.loads(entry.read_text(encoding="utf-8")).get("languages", {})
     return sum(int(language.get("page_count", 0)) for language in languages.values())
-
-
-class IndexFeed:
-    """Pagefind's indexing service, handed each page as the build renders it.
-
-    `mkdocs build` is one Python thread on one core; Pagefind's service, a process of its own,
-    parses and indexes the pages on the other while the build goes on, and at the end only
-    writes the bundle (at 10,000 items: 7 s, against 19 s for indexing the finished site).
-
-    It speaks the service's documented protocol (base64 JSON messages, each followed by a
-    comma, on stdin and stdout) itself rather than through Pagefind's Python API, which
-    reads one answer per 0.1 s (10,000 pages: 17 minutes) and terminates the service as soon
-    as it answers "files written", which is before they are all on disk."""
-
-    def __init__(self, exclude_selectors: tuple[str, ...] = NOT_INDEXED) -> None:
-        from pagefind.service import get_executable  # noqa: PLC0415 (the wheel's binary)
-
-        binary = get_executable()
-        if binary is None:
-            raise SearchIndexError(
-                "Pagefind's binary was not found: install the project with its dependencies "
-                "(pip install -e .), which bring pagefind[bin]"
-            )
-        self.started = time.perf_counter()
-        try:
-            self._process = subprocess.Popen(
-                [str(binary), "--service"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-            )
-        except OSError as error:
-            raise SearchIndexError(f"Pagefind could not be started: {error}") from error
-        self._answers: dict[int, dict[str, object]] = {}
-        self._errors: list[str] = []
-        self._arrived = threading.Condition()
-        self._sent = 0
-        self.pages = 0
-        threading.Thread(target=self._read, name="pagefind-feed", daemon=True).start()
-        config = {"exclude_selectors": list(exclude_selectors)}
-        answer = self._wait(self._send({"type": "NewIndex", "config": config}))
-        self._index = answer.get("index_id")
-
-    def _send(self, payload: dict[str, object]) -> int:
-        self._sent += 1
-        message = json.dumps({"message_id": self._sent, "payload": payload}).encode()
-        try:
-            assert self._process.stdin is not None
-            self._process.stdin.write(base64.b64encode(message) + b",")
-        except (OSError, ValueError) as error:
-            raise SearchIndexError(f"Pagefind's service stopped: {error}") from error
-        return self._sent
-
-    def _read(self) -> None:
-        stdout = self._process.stdout
-        assert stdout is not None
-        pending = b""
-        while chunk := stdout.read1(1 << 20):
-            pending += chunk
-            *messages, pending = pending.split(b",")
-            for message in messages:
-                answer = json.loads(base64.b64decode(message))
-                payload = answer.get("payload", {})
-                with self._arrived:
-                    if payload.get("type") == "Error":
-                        self._errors.append(str(payload.get("message")))
-                    if payload.get("type") != "IndexedFile":  # those are only counted
-                        self._answers[answer.get("message_id") or -1] = payload
-                    self._arrived.notify_all()
-        with self._arrived:
-            self._errors.append("the service ended")
-            self._arrived.notify_all()
-
-    def _wait(self, message_id: int) -> dict[str, object]:
-        assert self._process.stdin is not None
-        try:
-            self._process.stdin.flush()
-        except OSError as error:
-            raise SearchIndexError(f"Pagefind's service stopped: {error}") from error
-        with self._arrived:
-            self._arrived.wait_for(lambda: message_id in self._answers or bool(self._errors))
-            if self._errors:
-                raise SearchIndexError(f"Pagefind's service failed: {self._errors[0]}")
-            return self._answers.pop(message_id)
-
-    def add(self, url: str, page: str) -> None:
-        """Hand over one finished page (its whole HTML) and its site-relative URL."""
-        self._send({"type": "AddFile", "index_id": self._index, "url": url, "file_contents": page})
-        self.pages += 1
-
-    def write(self, output: Path) -> IndexStats:
-        """Write the bundle into output (replaced); the seconds are those of this last step,
-        after the build.
-
-        The service hands the files over (GetFiles) and they are written here: its own
-        WriteFiles answers before its writes reach the disk, so a service ending right after
-        it can leave a file cut short (seen once in a test run: a fragment that was not JSON)."""
-        self.started = time.perf_counter()
-        answer = self._wait(self._send({"type": "GetFiles", "index_id": self._index}))
-        assert self._process.stdin is not None
-        self._process.stdin.close()
-        self._process.wait(timeout=60)
-        files = answer.get("files")
-        if not isinstance(files, list) or not files:
-            raise SearchIndexError("Pagefind's service handed over no index files")
-        shutil.rmtree(output, ignore_errors=True)
-        for file in files:
-            relative = Path(str(file["path"]))
-            if relative.is_absolute() or ".." in relative.parts:
-                raise SearchIndexError(f"Pagefind's service named a file {relative}")
-            if relative.as_posix() in UNUSED:
-                continue
-            target = output / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(base64.b64decode(str(file["content"])))
-        pages = _finish_bundle(output, "")
-        return IndexStats(self.pages, pages, time.perf_counter() - self.started)
-
-    def close(self) -> None:
-        """Stop the service without writing (a failed build)."""
-        if self._process.poll() is None:
-            self._process.kill()
-            self._process.wait()
 
 
 class BackgroundIndexer:

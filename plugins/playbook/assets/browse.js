@@ -116,7 +116,10 @@
 
   var params = new URLSearchParams(location.search);
   form.querySelectorAll("input[type=checkbox]").forEach(function (input) {
-    input.checked = params.getAll(input.name).indexOf(input.value) !== -1;
+    // by id (this page's own links) or by name (the header search's chips)
+    var wanted = params.getAll(input.name);
+    input.checked = wanted.indexOf(input.value) !== -1 ||
+      wanted.indexOf(input.getAttribute("data-name")) !== -1;
   });
   form.hidden = false;
   form.addEventListener("change", function (event) {

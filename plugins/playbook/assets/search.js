@@ -248,7 +248,12 @@
           if (mine !== generation) return;
           status.textContent = describe(results.length, term);
           root.setAttribute("aria-busy", "false");
-          browseLink.href = browseUrl + "?q=" + encodeURIComponent(term);
+          // the browse page takes the chips too: it matches a facet's value by id or name
+          var query = new URLSearchParams({ q: term });
+          FACETS.forEach(function (f) {
+            chosen[f[0]].forEach(function (name) { query.append(f[0], name); });
+          });
+          browseLink.href = browseUrl + "?" + query.toString().replace(/\+/g, "%20");
           browse.hidden = results.length === 0;
           renderChips(found.filters);
         });
