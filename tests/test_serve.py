@@ -10,6 +10,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from conftest import CASE, pagefind_fragments
@@ -19,6 +21,35 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def _serving(root: Path, tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
+    """`mkdocs serve` in root on a free port: (base URL, the folder holding its site_dir, its
+    log), stopped at the end."""
+    temp = tmp_path / "serve-tmp"  # where `mkdocs serve` makes its site_dir
+    temp.mkdir()
+    log_path = tmp_path / "serve.log"
+    port = _free_port()
+    mkdocs = Path(sys.executable).with_name("mkdocs")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "TMPDIR": str(temp)}
+    with log_path.open("w") as log_file:
+        process = subprocess.Popen(
+            [str(mkdocs), "serve", "--dev-addr", f"127.0.0.1:{port}"],
+            cwd=root,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log_file,
+            start_new_session=True,
+        )
+    try:
+        yield f"http://127.0.0.1:{port}/", temp, log_path
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
 
 
 def _wait_for(url: str, text: str, timeout: float = 60) -> str:
@@ -36,20 +67,8 @@ def _wait_for(url: str, text: str, timeout: float = 60) -> str:
     raise AssertionError(f"{text!r} did not appear at {url} within {timeout}s")
 
 
-def test_serve_rebuilds_when_an_item_or_the_taxonomy_changes(project):
-    port = _free_port()
-    mkdocs = Path(sys.executable).with_name("mkdocs")
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    process = subprocess.Popen(
-        [str(mkdocs), "serve", "--dev-addr", f"127.0.0.1:{port}"],
-        cwd=project.root,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}/"
-    try:
+def test_serve_rebuilds_when_an_item_or_the_taxonomy_changes(project, tmp_path):
+    with _serving(project.root, tmp_path) as (base, _temp, _log):
         _wait_for(base + "case_studies/hospital-circles/", "Circles at a hospital")
         project.write(
             "case_studies/hospital-circles.md",
@@ -70,12 +89,6 @@ def test_serve_rebuilds_when_an_item_or_the_taxonomy_changes(project):
         )
         body = _wait_for(base + "case_studies/new-draft/", "Work in progress")
         assert "Draft" in body
-    finally:
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
 
 
 def _gone(url: str, timeout: float = 60) -> None:
@@ -104,23 +117,7 @@ def test_an_edit_renders_only_the_pages_it_changes(project, tmp_path):
         .replace("playbooks: [peer-circles]\n", "")
         .replace("related: [circle-milestones]\n", ""),
     )
-    temp = tmp_path / "serve-tmp"  # where `mkdocs serve` makes its site_dir
-    temp.mkdir()
-    log_path = tmp_path / "serve.log"
-    port = _free_port()
-    mkdocs = Path(sys.executable).with_name("mkdocs")
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "TMPDIR": str(temp)}
-    with log_path.open("w") as log_file:
-        process = subprocess.Popen(
-            [str(mkdocs), "serve", "--dev-addr", f"127.0.0.1:{port}"],
-            cwd=project.root,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=log_file,
-            start_new_session=True,
-        )
-    base = f"http://127.0.0.1:{port}/"
-    try:
+    with _serving(project.root, tmp_path) as (base, temp, log_path):
         _wait_for(base + "case_studies/hospital-circles/", "Circles at a hospital")
         (site,) = temp.glob("mkdocs_*")
         kept = {
@@ -161,9 +158,3 @@ def test_an_edit_renders_only_the_pages_it_changes(project, tmp_path):
             assert time.monotonic() < deadline, "the backlink of a deleted item stayed"
             time.sleep(0.3)
         assert not (site / "case_studies/hospital-circles").exists()
-    finally:
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
