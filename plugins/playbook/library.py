@@ -551,10 +551,11 @@ ReadCache = dict[Path, tuple[tuple[int, ...], tuple[Any, ...]]]
 
 
 def _read(
-    file: Path, must: bool, settings: Settings, cache: ReadCache | None
+    file: Path, must: bool, markdown: bool, settings: Settings, cache: ReadCache | None
 ) -> tuple[Document, Item | None, list[Problem], list[Problem]]:
-    """A file's document, its item (or None), the item's problems and the body's problems;
-    from `cache` when the file's size and modification time are those it was read with."""
+    """A file's document, its item (or None) and the item's and the body's problems (none but
+    the document's if it is not `markdown`); from `cache` when the file's size and
+    modification time are those it was read with."""
     signature: tuple[int, ...] = ()
     if cache is not None:
         try:
@@ -569,7 +570,7 @@ def _read(
     item: Item | None = None
     item_problems: list[Problem] = []
     body: list[Problem] = []
-    if file.name.endswith(".md") or file.is_symlink():
+    if markdown:
         item, item_problems = read_item(document, must, settings.docs_prefix)
         if document.body:
             body = check_body(document.body, document.path, document.body_line)
@@ -599,8 +600,9 @@ def scan(
         for generated in generated_paths(taxonomy):
             _claim(pages, folded, page_url(generated), f"the generated page {generated}")
     for file, must in source_files(settings):
-        document, item, item_problems, checked_body = _read(file, must, settings, cache)
-        if not file.name.endswith(".md") and not file.is_symlink():
+        markdown = file.name.endswith(".md") or file.is_symlink()
+        document, item, item_problems, checked_body = _read(file, must, markdown, settings, cache)
+        if not markdown:
             problems.append(
                 Problem(
                     document.path,

@@ -345,7 +345,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         """Serve: find the pages this build must render; in a dirty build, mark the others
         unmodified so that MkDocs keeps what the previous build wrote for them."""
         assert self.library is not None and self.renderer is not None
-        written = [f for f in files.documentation_pages()]
+        written = files.documentation_pages()
         ours = set(self.item_files) | set(self.generated)
         config_file = Path(config.config_file_path or ".")
         context = (

@@ -98,24 +98,19 @@ def index_site(
         raise SearchIndexError(
             f"Pagefind could not index {site_dir} (exit {process.returncode}):\n{last}"
         )
-    found = _FOUND.search(said)
-    pages = _finish_bundle(output, said)
-    return IndexStats(
-        files=int(found.group(1)) if found else 0,
-        pages=pages,
-        seconds=time.perf_counter() - started,
-    )
-
-
-def _finish_bundle(output: Path, said: str) -> int:
-    """Check the bundle Pagefind wrote, drop its unused interfaces; its number of pages."""
     entry = output / "pagefind-entry.json"
     if not (output / "pagefind.js").is_file() or not entry.is_file():
         raise SearchIndexError(f"Pagefind wrote no index into {output}:\n{said[-2000:]}")
     for name in UNUSED:
         (output / name).unlink(missing_ok=True)
     languages = json.loads(entry.read_text(encoding="utf-8")).get("languages", {})
-    return sum(int(language.get("page_count", 0)) for language in languages.values())
+    pages = sum(int(language.get("page_count", 0)) for language in languages.values())
+    found = _FOUND.search(said)
+    return IndexStats(
+        files=int(found.group(1)) if found else 0,
+        pages=pages,
+        seconds=time.perf_counter() - started,
+    )
 
 
 class BackgroundIndexer:
