@@ -10,7 +10,8 @@
 `build`: everything issues #3 and #7 measure, in one run. For each size, `mkdocs build` with
 the plugin (PDFs off, as in a preview; Pagefind's indexing included) against a plain Material
 build of the same Markdown (the item files copied into docs_dir, Material's search on, items
-kept out of the nav), alternated, best of --repeat each; peak memory of each (the process and
+kept out of the nav), and the plugin with `search: material` (the same search engine as the
+plain build: what the plugin itself adds, issue #3's ratio), alternated, best of --repeat each; peak memory of each (the process and
 its children, Pagefind's indexer among them); the plugin's site bytes per item, its search
 index apart; then both sites served on loopback and opened in Debian's Chromium, which types a
 one-word query in the header search: the bytes of every search response from the page's
@@ -141,23 +142,33 @@ def bench_build(
     from browser import chromium, measure_search, serve
 
     print(
-        "| items | plugin build (s) | plain build (s) | ratio | plugin peak (MiB) "
+        "| items | plugin build (s) | plain build (s) | ratio (#7) "
+        "| plugin, `search: material` (s) | ratio (#3) | plugin peak (MiB) "
         "| plain peak (MiB) | site KB/item | Pagefind index (MB) | Pagefind KB/query "
         "| Material KB/query |"
     )
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     previous = None
     with chromium() as browser:
         for size in sizes:
             root = generate(workdir / f"lib-{size}", size)
             plain = plain_copy(root)
+            material_config = root / "mkdocs-material-search.yml"
+            material_config.write_text(
+                (root / "mkdocs.yml")
+                .read_text(encoding="utf-8")
+                .replace("  - playbook:\n", "  - playbook:\n      search: material\n"),
+                encoding="utf-8",
+            )
             plugin_site, plain_site = root / "site", plain / "site"
-            # alternate the two builds and keep each one's best run: this machine is noisy
-            plugin_runs, plain_runs = [], []
+            # alternate the builds and keep each one's best run: this machine is noisy
+            plugin_runs, material_runs, plain_runs = [], [], []
             for _ in range(repeat):
                 plugin_runs.append(build_logged(root / "mkdocs.yml", plugin_site)[:2])
+                material_runs.append(build_logged(material_config, root / "site-material")[0])
                 plain_runs.append(build_logged(plain / "mkdocs.yml", plain_site)[:2])
             plugin_s, plugin_peak = min(plugin_runs)
+            material_s = min(material_runs)
             plain_s, plain_peak = min(plain_runs)
             index_bytes = folder_bytes(plugin_site / "pagefind")
             per_item = (folder_bytes(plugin_site) - index_bytes) / size / 1000
@@ -167,7 +178,7 @@ def bench_build(
                 material = measure_search(browser, base, start, query)
             print(
                 f"| {size:,} | {plugin_s:.1f} | {plain_s:.1f} | {plugin_s / plain_s:.2f} | "
-                f"{plugin_peak / 2**20:.0f} | {plain_peak / 2**20:.0f} | {per_item:.1f} | "
+                f"{material_s:.1f} | {material_s / plain_s:.2f} | {plugin_peak / 2**20:.0f} | {plain_peak / 2**20:.0f} | {per_item:.1f} | "
                 f"{index_bytes / 1e6:.1f} | {pagefind.bytes() / 1000:.0f} | "
                 f"{material.bytes() / 1000:,.0f} |",
                 flush=True,

@@ -115,6 +115,8 @@ class Renderer:
         self.stale_after_days = stale_after_days
         self.today = today or date.today()
         loaders = [FileSystemLoader(str(d)) for d in override_dirs if d.is_dir()]
+        # templates of ours replaced in a theme's custom_dir (playbook/item.html, ...)
+        self.overridden = any((d / "playbook").is_dir() for d in override_dirs)
         self.env = Environment(
             loader=ChoiceLoader([*loaders, PackageLoader("playbook", "templates")]),
             autoescape=True,

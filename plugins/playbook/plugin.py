@@ -7,6 +7,7 @@ empties site_dir, so a bad file stops the build with the same errors as `playboo
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import html
 import inspect
@@ -30,6 +31,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
 from . import sanitize
+from .ahead import BODY, Ahead
 from .export import library_json
 from .library import Item, Library, ReadCache, page_url, scan
 from .models import TYPE_NAMES
@@ -153,6 +155,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         self.startup_dirty = False  # `mkdocs serve --dirty`
         self.indexer = BackgroundIndexer()  # Pagefind, in serve: after the build, not in it
         self.live = False  # a `mkdocs serve` server is up: index in the background
+        self.ahead = Ahead()  # `mkdocs build`: our pages, rendered by a second process
 
     # ------------------------------------------------------------------ set-up
 
@@ -164,6 +167,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         self.indexer.cancel()
 
     def on_build_error(self, *, error: Exception) -> None:
+        self.ahead.close()
         self.preview.forget()  # pages may be half written: the next build renders them all
 
     def on_config(self, config: Any) -> Any:
@@ -239,8 +243,9 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
     def _material_search(self, config: Any) -> Any:
         """With `search: pagefind`, Material's search plugin (which mkdocs.yml keeps listed)
         stays for the header's search button and box, which our partial fills, but indexes
-        nothing and writes no search/search_index.json: every page is excluded from it, and
-        it is switched off just before it would write (see _stop_material_search)."""
+        nothing and writes no search/search_index.json: it is switched off for its page event
+        (where it would parse every page) and just before it would write (see
+        _stop_material_search), and on again for the templates, whose header asks for it."""
         plugins = config.plugins
         found = plugins.get("material/search") or plugins.get("search")
         if not self.pagefind:
@@ -339,7 +344,28 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             )
         if self.serving:
             self._plan(files, config)
+        else:
+            self._render_ahead(files)
         return files
+
+    def _render_ahead(self, files: Files) -> None:
+        """Start a second process rendering our pages (see ahead.py) while MkDocs converts
+        Markdown; not with templates of ours overridden in custom_dir, which may use the
+        item's body in other ways than printing it where it stands."""
+        assert self.renderer is not None
+        if self.renderer.overridden:
+            return
+        jobs = []
+        for file in files.documentation_pages():
+            prefix = "../" * file.url.count("/")
+            item, page = self.item_files.get(file.src_uri), self.generated.get(file.src_uri)
+            if item is not None:
+                jobs.append(
+                    (file.src_uri, functools.partial(self.renderer.item, item, BODY, prefix))
+                )
+            elif page is not None:
+                jobs.append((file.src_uri, functools.partial(self.renderer.page, page, prefix)))
+        self.ahead.start(jobs)
 
     def _plan(self, files: Files, config: Any) -> None:
         """Serve: find the pages this build must render; in a dirty build, mark the others
@@ -391,8 +417,6 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         # front matter, keeps a hand-written page out of Pagefind's index too
         wanted = page.meta.get("search")
         excluded = isinstance(wanted, dict) and bool(wanted.get("exclude"))
-        if self.pagefind:
-            page.meta["search"] = {"exclude": True}  # Material's index: nothing in it
         if item is not None:
             self._set_meta(page, item.title, description=item.meta.summary)
             if not self.pagefind:
@@ -402,7 +426,9 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
                 self.indexed.add(src_uri)  # item.html marks it with data-pagefind-body
             else:
                 self.indexed.discard(src_uri)
-            rendered = self.renderer.item(item, html_text, prefix)
+            rendered = self._item_ahead(src_uri, html_text) or self.renderer.item(
+                item, html_text, prefix
+            )
             if item.id in self.printed:
                 self.documents[item.id] = (
                     self.renderer.document(item, rendered.whole(), prefix, self.config.paper_size),
@@ -411,7 +437,8 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             return self._later(src_uri, rendered)
         if generated is not None:
             self._set_meta(page, generated.title)
-            return self._later(src_uri, self.renderer.page(generated, prefix))
+            rendered = self.ahead.take(src_uri) or self.renderer.page(generated, prefix)
+            return self._later(src_uri, rendered)
         # A hand-written page: MkDocs took its title from the text; make it safe to print raw.
         title = page.meta.get("title") if isinstance(page.meta.get("title"), str) else page.title
         self._set_meta(
@@ -423,6 +450,13 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             self.indexed.add(src_uri)
             return f'<div class="pb-page" data-pagefind-body>\n{html_text}\n</div>'
         return html_text
+
+    def _item_ahead(self, src_uri: str, body_html: str) -> Rendered | None:
+        """The item's page from the second process, its body in place; None if not there."""
+        rendered = self.ahead.take(src_uri)
+        if rendered is None or rendered.html.count(BODY) != 1:
+            return None
+        return Rendered(rendered.html.replace(BODY, body_html), rendered.later)
 
     @staticmethod
     def _set_meta(page: Page, title: str, description: Any = None) -> None:
@@ -506,16 +540,33 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
     def _base_url(config: Any) -> str:
         return (config.site_url or NO_SITE_URL).rstrip("/") + "/"
 
+    def _switch_material_search(self, enabled: bool) -> None:
+        if self.material_search is not None:
+            self.material_search.config.enabled = enabled
+
+    @event_priority(100)
+    def _search_off(self, context: Any, *, page: Page, config: Any, nav: Any) -> Any:
+        self._switch_material_search(False)
+        return context
+
+    @event_priority(-100)
+    def _search_on(self, context: Any, *, page: Page, config: Any, nav: Any) -> Any:
+        self._switch_material_search(True)
+        return context
+
+    on_page_context = CombinedEvent(_search_off, _search_on)
+
     @event_priority(100)
     def _stop_material_search(self, *, config: Any) -> None:
-        """Before Material's search plugin writes search/search_index.json (an empty one: every
-        page was excluded from it), switch it off; _post_build switches it back."""
-        if self.material_search is not None:
-            self.material_search.config.enabled = False
+        """Before Material's search plugin writes search/search_index.json (an empty one: it
+        saw no page), switch it off; _post_build switches it back."""
+        self._switch_material_search(False)
 
     def _post_build(self, *, config: Any) -> None:
-        if self.material_search is not None:
-            self.material_search.config.enabled = True
+        if self.ahead.taken:
+            log.info("pages: %d rendered ahead by a second process", self.ahead.taken)
+        self.ahead.close()
+        self._switch_material_search(True)
         if self.library is None:
             return
         if self.plan is not None and self.dirty:
