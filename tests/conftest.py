@@ -215,11 +215,12 @@ def site(project: Project) -> Callable[..., Path]:
     return run
 
 
-def pagefind_fragments(site: Path) -> list[dict]:
-    """Every result in the site's Pagefind index, as Pagefind stores it: one fragment per page
-    (gzip, a `pagefind_dcd` signature, then JSON with url, content, filters and meta)."""
+def pagefind_fragments(site: Path, bundle: Path | None = None) -> list[dict]:
+    """Every result in the site's Pagefind index (or in the bundle written elsewhere), as
+    Pagefind stores it: one fragment per page (gzip, a `pagefind_dcd` signature, then JSON
+    with url, content, filters and meta)."""
     fragments = []
-    for path in sorted((site / "pagefind" / "fragment").glob("*.pf_fragment")):
+    for path in sorted((bundle or site / "pagefind").joinpath("fragment").glob("*.pf_fragment")):
         data = gzip.decompress(path.read_bytes())
         assert data.startswith(b"pagefind_dcd"), path
         fragments.append(json.loads(data[len(b"pagefind_dcd") :]))

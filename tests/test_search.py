@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from conftest import CASE, MKDOCS_YML, TAXONOMY, pagefind_fragments
+from playbook.search import IndexSource, index_site
 
 ITEMS = {
     "peer-circles": "/playbooks/peer-circles/",
@@ -28,9 +30,9 @@ def material() -> dict:
     return {"plugins": ["search", {"playbook": {"search": "material"}}]}
 
 
-def indexed(site: Path) -> dict[str, dict]:
+def indexed(site: Path, bundle: Path | None = None) -> dict[str, dict]:
     """Every page in Pagefind's index: its URL -> its fragment (url, content, filters, meta)."""
-    fragments = pagefind_fragments(site)
+    fragments = pagefind_fragments(site, bundle)
     pages = {fragment["url"]: fragment for fragment in fragments}
     assert len(pages) == len(fragments), "a URL is in the index twice"
     return pages
@@ -237,6 +239,66 @@ def test_a_rebuild_indexes_again(project, site):
     again = site()
     assert again == out
     assert "Nurses coached" in indexed(out)[ITEMS["hospital-circles"]]["meta"]["summary"]
+
+
+def test_pagefind_reads_only_the_indexed_parts_and_indexes_what_whole_pages_hold(
+    project, site, tmp_path, monkeypatch, caplog
+):
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    project.write(
+        "content/about.md", "Text of a page without a heading, and an image:\n\n![A](a.png)\n"
+    )
+    project.write("content/a.png", b"\x89PNG\r\n\x1a\n")
+    project.write("content/private.md", "---\nsearch:\n  exclude: true\n---\n# Private\n")
+    project.write(
+        "case_studies/hospital-circles.md",
+        CASE.replace("title: Circles at a hospital", "title: " + json.dumps(HOSTILE)).replace(
+            "---\n\n", "---\n\n## A heading with an anchor\n\nIts text.\n\n", 1
+        ),
+    )
+    with caplog.at_level(logging.INFO, logger="mkdocs.plugins.playbook"):
+        out = site()
+    from_parts = indexed(out)
+    # Pagefind read one small page per result, not the site's every HTML file
+    told = next(r.getMessage() for r in caplog.records if "Pagefind indexed" in r.getMessage())
+    assert f"indexed {len(from_parts)} pages (of {len(from_parts)} HTML files)" in told, told
+    # the same index as Pagefind makes from the whole pages of the finished site
+    index_site(out, output=tmp_path / "whole")
+    from_pages = indexed(out, bundle=tmp_path / "whole")
+    for url, fragment in from_pages.items():
+        assert from_parts[url] == fragment, url
+    assert from_parts.keys() == from_pages.keys()
+    assert set(from_parts) == {*ITEMS.values(), "/", "/about/"}
+    case = from_parts[ITEMS["hospital-circles"]]
+    assert case["meta"]["title"] == HOSTILE
+    assert any(a["text"] == "A heading with an anchor" for a in case["anchors"])
+    # the markers are gone from the pages, and the parts from the temporary folder
+    assert not [p for p in out.rglob("*.html") if "playbook:index" in p.read_text("utf-8")]
+    assert not list(temporary.iterdir())
+
+
+def test_index_source_writes_the_marked_part_or_else_the_whole_page(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    source = IndexSource()
+    head = '<!doctype html><html lang="fr" class="no-js"><head><title>T &amp; t</title></head>'
+    page = f"{head}<body><nav>menu</nav>{source.mark('<article>Mine</article>')}</body></html>"
+    assert (
+        source.take("a/b/", page)
+        == f"{head}<body><nav>menu</nav><article>Mine</article></body></html>"
+    )
+    written = (source.folder / "a/b/index.html").read_text(encoding="utf-8")
+    assert written == (
+        '<!doctype html><html lang="fr" class="no-js"><head><meta charset="utf-8">'
+        "<title>T &amp; t</title></head><body><article>Mine</article></body></html>"
+    )
+    # markers removed by another plugin: the page is written whole, and returned unchanged
+    unmarked = f"{head}<body><article>Mine</article></body></html>"
+    assert source.take("", unmarked) == unmarked
+    assert (source.folder / "index.html").read_text(encoding="utf-8") == unmarked
+    source.close()
+    assert not source.folder.exists()
 
 
 # ---------------------------------------------------------------- search: material

@@ -42,6 +42,7 @@ from .schema import schemas
 from .search import (
     ENGINES,
     BackgroundIndexer,
+    IndexSource,
     IndexStats,
     SearchIndexError,
     index_site,
@@ -156,6 +157,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         self.indexer = BackgroundIndexer()  # Pagefind, in serve: after the build, not in it
         self.live = False  # a `mkdocs serve` server is up: index in the background
         self.ahead = Ahead()  # `mkdocs build`: our pages, rendered by a second process
+        self.index_source: IndexSource | None = None  # `mkdocs build`: what Pagefind reads
 
     # ------------------------------------------------------------------ set-up
 
@@ -168,6 +170,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         self.ahead.close()
+        self._drop_index_source()
         self.preview.forget()  # pages may be half written: the next build renders them all
 
     def on_config(self, config: Any) -> Any:
@@ -346,7 +349,15 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             self._plan(files, config)
         else:
             self._render_ahead(files)
+            self._drop_index_source()
+            if self.pagefind:
+                self.index_source = IndexSource()
         return files
+
+    def _drop_index_source(self) -> None:
+        if self.index_source is not None:
+            self.index_source.close()
+            self.index_source = None
 
     def _render_ahead(self, files: Files) -> None:
         """Start a second process rendering our pages (see ahead.py) while MkDocs converts
@@ -434,7 +445,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
                     self.renderer.document(item, rendered.whole(), prefix, self.config.paper_size),
                     self._base_url(config) + item.url,
                 )
-            return self._later(src_uri, rendered)
+            return self._index_part(src_uri, self._later(src_uri, rendered))
         if generated is not None:
             self._set_meta(page, generated.title)
             rendered = self.ahead.take(src_uri) or self.renderer.page(generated, prefix)
@@ -448,8 +459,16 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         if self.pagefind and not excluded:
             # a result without filters: a chosen filter chip leaves these pages out
             self.indexed.add(src_uri)
-            return f'<div class="pb-page" data-pagefind-body>\n{html_text}\n</div>'
+            return self._index_part(
+                src_uri, f'<div class="pb-page" data-pagefind-body>\n{html_text}\n</div>'
+            )
         return html_text
+
+    def _index_part(self, src_uri: str, part: str) -> str:
+        """In a build, mark what Pagefind reads of the page (see search.IndexSource)."""
+        if self.index_source is None or src_uri not in self.indexed:
+            return part
+        return self.index_source.mark(part)
 
     def _item_ahead(self, src_uri: str, body_html: str) -> Rendered | None:
         """The item's page from the second process, its body in place; None if not there."""
@@ -485,7 +504,11 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
 
     def on_post_page(self, output: str, *, page: Page, config: Any) -> str:
         later = self.pending.pop(page.file.src_uri, None)
-        return output if later is None else fill_in(output, later)
+        if later is not None:
+            output = fill_in(output, later)
+        if self.index_source is not None and page.file.src_uri in self.indexed:
+            output = self.index_source.take(page.url, output)
+        return output
 
     def on_env(self, env: Any, *, config: Any, files: Files) -> Any:
         env.filters["striptags"] = _safe_striptags
@@ -580,9 +603,16 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
     def _index_search(self, *, config: Any) -> None:
         """Pagefind reads the finished site: last, after every plugin has written its pages.
         In `mkdocs serve`, after each rebuild (the whole site is indexed again)."""
+        source, self.index_source = self.index_source, None
+        try:
+            self._index(Path(config.site_dir), source)
+        finally:
+            if source is not None:
+                source.close()
+
+    def _index(self, site: Path, source: IndexSource | None) -> None:
         if self.library is None or not self.pagefind:
             return
-        site = Path(config.site_dir)
         if not self.indexed:
             # without a single data-pagefind-body, Pagefind would index every page whole
             shutil.rmtree(site / SEARCH_OUTPUT, ignore_errors=True)
@@ -594,7 +624,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             return
         shutil.rmtree(site / SEARCH_OUTPUT, ignore_errors=True)  # a --dirty build's old index
         try:
-            _log_indexed(index_site(site))
+            _log_indexed(index_site(site, source=source.folder if source else None))
         except SearchIndexError as error:
             raise PluginError(str(error)) from error
 
