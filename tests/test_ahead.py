@@ -118,6 +118,14 @@ def test_take_hands_over_each_page_and_none_for_a_failed_one():
     assert worker.process is None and worker.pipe is None
 
 
+def test_every_page_is_handed_over_after_the_child_is_done():
+    worker = Ahead()
+    assert worker.start([(f"p{n}", lambda n=n: _page(str(n))) for n in range(200)])
+    worker.process.join()  # all sent: the pipe holds the pages, then its end
+    assert [worker.take(f"p{n}") for n in range(200)] == [_page(str(n)) for n in range(200)]
+    assert worker.process is None
+
+
 def test_a_child_that_dies_leaves_the_rest_to_the_caller():
     worker = Ahead()
     jobs = [("first", lambda: _page("first")), ("exit", lambda: os._exit(3))]

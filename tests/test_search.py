@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CASE, MKDOCS_YML, TAXONOMY, pagefind_fragments
+from playbook import search
 from playbook.search import IndexSource, index_site
 
 ITEMS = {
@@ -244,9 +245,9 @@ def test_a_rebuild_indexes_again(project, site):
 def test_pagefind_reads_only_the_indexed_parts_and_indexes_what_whole_pages_hold(
     project, site, tmp_path, monkeypatch, caplog
 ):
-    temporary = tmp_path / "tmp"
+    temporary = tmp_path / "memory"
     temporary.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    monkeypatch.setattr(search, "MEMORY", temporary)
     project.write(
         "content/about.md", "Text of a page without a heading, and an image:\n\n![A](a.png)\n"
     )
@@ -280,8 +281,9 @@ def test_pagefind_reads_only_the_indexed_parts_and_indexes_what_whole_pages_hold
 
 
 def test_index_source_writes_the_marked_part_or_else_the_whole_page(tmp_path, monkeypatch):
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    source = IndexSource()
+    monkeypatch.setattr(search, "MEMORY", tmp_path)
+    source = IndexSource(3)
+    assert source.folder.parent == tmp_path
     head = '<!doctype html><html lang="fr" class="no-js"><head><title>T &amp; t</title></head>'
     page = f"{head}<body><nav>menu</nav>{source.mark('<article>Mine</article>')}</body></html>"
     assert (
@@ -299,6 +301,37 @@ def test_index_source_writes_the_marked_part_or_else_the_whole_page(tmp_path, mo
     assert (source.folder / "index.html").read_text(encoding="utf-8") == unmarked
     source.close()
     assert not source.folder.exists()
+
+
+def test_index_source_goes_to_disk_without_room_in_memory(tmp_path, monkeypatch):
+    monkeypatch.setattr(search, "MEMORY", tmp_path / "memory")  # not there
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "disk"))
+    (tmp_path / "disk").mkdir()
+    assert IndexSource(10).folder.parent == tmp_path / "disk"
+    (tmp_path / "memory").mkdir()
+    monkeypatch.setattr(search, "ROOM_PER_PAGE", 2**62)  # no room
+    assert IndexSource(10).folder.parent == tmp_path / "disk"
+
+
+def test_a_part_that_cannot_be_written_leaves_pagefind_to_read_the_site(
+    project, site, monkeypatch, caplog
+):
+    made = []
+    original = IndexSource.__init__
+
+    def unwritable(self, pages):
+        original(self, pages)
+        self.folder.rmdir()
+        self.folder.write_text("a file where the folder was", encoding="utf-8")
+        made.append(self.folder)
+
+    monkeypatch.setattr(IndexSource, "__init__", unwritable)
+    with caplog.at_level(logging.INFO, logger="mkdocs.plugins.playbook"):
+        out = site()
+    made[0].unlink()
+    assert "Pagefind reads the site" in caplog.text
+    assert set(indexed(out)) == {*ITEMS.values(), "/"}
+    assert not [p for p in out.rglob("*.html") if "playbook:index" in p.read_text("utf-8")]
 
 
 # ---------------------------------------------------------------- search: material

@@ -64,17 +64,23 @@ class Ahead:
     def take(self, key: str) -> Rendered | None:
         """The page the child rendered for key, waiting for it if need be; None if the child
         did not render it (failed, stopped, or never had it)."""
-        while key not in self.ready and self.pipe is not None:
+        # read what has come, and wait only if the page has not: a child blocked on a full
+        # pipe renders nothing
+        while self.pipe is not None and (key not in self.ready or self.pipe.poll()):
             try:
                 self.ready.update(self.pipe.recv())
-            except (EOFError, OSError):
-                self.close()
+            except (EOFError, OSError):  # the child is done (or gone): keep what it sent
+                self._stop()
         found = self.ready.pop(key, None)
         self.taken += found is not None
         return found
 
     def close(self) -> None:
         """Stop the child (if still at work) and drop what it rendered."""
+        self._stop()
+        self.ready = {}
+
+    def _stop(self) -> None:
         if self.pipe is not None:
             self.pipe.close()
             self.pipe = None
@@ -83,7 +89,6 @@ class Ahead:
                 self.process.terminate()
             self.process.join()
             self.process = None
-        self.ready = {}
 
 
 def _work(jobs: Sequence[tuple[str, Callable[[], Rendered]]], send: Connection) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import hashlib
 import html
 import inspect
@@ -233,6 +234,10 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
                 target.append(f"{ASSET_DIR}/{name}")
         self.material_search = self._material_search(config)
         log.info("library: %d items checked, %d published", count, len(self.library))
+        if not self.serving:
+            # the library lives as long as the build: keep the collector from walking it
+            # again and again (0.3 to 0.5 s of 1.5 s of collections at 5,000 items)
+            gc.freeze()
         return config
 
     @property
@@ -351,7 +356,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             self._render_ahead(files)
             self._drop_index_source()
             if self.pagefind:
-                self.index_source = IndexSource()
+                self.index_source = IndexSource(len(files))
         return files
 
     def _drop_index_source(self) -> None:
@@ -624,7 +629,10 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             return
         shutil.rmtree(site / SEARCH_OUTPUT, ignore_errors=True)  # a --dirty build's old index
         try:
-            _log_indexed(index_site(site, source=source.folder if source else None))
+            if source is not None and source.failed is not None:
+                log.info("search: Pagefind reads the site (%s)", source.failed)
+            usable = source is not None and source.failed is None
+            _log_indexed(index_site(site, source=source.folder if usable else None))
         except SearchIndexError as error:
             raise PluginError(str(error)) from error
 
