@@ -32,8 +32,6 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -212,46 +210,30 @@ def _poll(url: str, text: str, timeout: float = 120) -> float:
 def _serve_edits(root: Path, edits: int) -> tuple[float, list[float], str]:
     """Start `mkdocs serve` in root; time its first build, then `edits` edits of one case
     study's title, each until both its page and its playbook's page (a backlink) show it."""
-    mkdocs = str(Path(sys.executable).with_name("mkdocs"))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    sys.path.insert(0, str(ROOT / "tests"))
+    from browser import mkdocs_serve
+
     case = root / "case_studies" / "case-00001.md"
     text = case.read_text(encoding="utf-8")
     playbook = re.search(r"^playbooks: \[([^\],]+)", text, re.M).group(1)
-    base = f"http://127.0.0.1:{port}/"
     log = root / "serve.log"
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    with log.open("w") as stderr:
-        process = subprocess.Popen(
-            [mkdocs, "serve", "--dev-addr", f"127.0.0.1:{port}"],
-            cwd=root,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-            start_new_session=True,
-        )
     try:
-        first = _poll(base + "case_studies/case-00001/", "Case 00001", timeout=600)
-        time.sleep(5)  # let a background indexing finish: it would compete for the CPU
-        times = []
-        for n in range(edits):
-            title = f"Edited live {n}"
-            case.write_text(
-                re.sub(r"^title: .*$", f'title: "{title}"', text, count=1, flags=re.M),
-                encoding="utf-8",
-            )
-            edited = time.perf_counter()
-            _poll(base + "case_studies/case-00001/", title)
-            _poll(base + f"playbooks/{playbook}/", title)
-            times.append(time.perf_counter() - edited)
-            time.sleep(6)
+        with mkdocs_serve(root, log) as base:
+            first = _poll(base + "case_studies/case-00001/", "Case 00001", timeout=600)
+            time.sleep(5)  # let a background indexing finish: it would compete for the CPU
+            times = []
+            for n in range(edits):
+                title = f"Edited live {n}"
+                case.write_text(
+                    re.sub(r"^title: .*$", f'title: "{title}"', text, count=1, flags=re.M),
+                    encoding="utf-8",
+                )
+                edited = time.perf_counter()
+                _poll(base + "case_studies/case-00001/", title)
+                _poll(base + f"playbooks/{playbook}/", title)
+                times.append(time.perf_counter() - edited)
+                time.sleep(6)
     finally:
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
         case.write_text(text, encoding="utf-8")
     return first, times, log.read_text(encoding="utf-8")
 

@@ -1,12 +1,18 @@
-"""Debian's Chromium, driven by Playwright, against a site served on loopback."""
+"""Debian's Chromium, driven by Playwright, against a site served on loopback; and
+`mkdocs serve` in a child process (the serve tests and the serve benchmark)."""
 
 from __future__ import annotations
 
 import functools
 import gzip
 import http.server
+import os
 import re
 import shutil
+import signal
+import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,6 +52,34 @@ def serve(folder: Path) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def mkdocs_serve(root: Path, log_path: Path, **env: str) -> Iterator[str]:
+    """`mkdocs serve` of the project at root on a free loopback port, its log written to
+    log_path, `env` added to its environment; yield its base URL; stop it at the end (its
+    whole process group: MkDocs' server and any Pagefind it started)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    mkdocs = Path(sys.executable).with_name("mkdocs")
+    with log_path.open("w") as log_file:
+        process = subprocess.Popen(
+            [str(mkdocs), "serve", "--dev-addr", f"127.0.0.1:{port}"],
+            cwd=root,
+            env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **env},
+            stdout=subprocess.DEVNULL,
+            stderr=log_file,
+            start_new_session=True,
+        )
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
 
 
 @contextmanager

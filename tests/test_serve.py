@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -14,42 +9,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from browser import mkdocs_serve
 from conftest import CASE, pagefind_fragments
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager
 def _serving(root: Path, tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
-    """`mkdocs serve` in root on a free port: (base URL, the folder holding its site_dir, its
-    log), stopped at the end."""
+    """`mkdocs serve` in root: (base URL, the folder holding its site_dir, its log)."""
     temp = tmp_path / "serve-tmp"  # where `mkdocs serve` makes its site_dir
     temp.mkdir()
     log_path = tmp_path / "serve.log"
-    port = _free_port()
-    mkdocs = Path(sys.executable).with_name("mkdocs")
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "TMPDIR": str(temp)}
-    with log_path.open("w") as log_file:
-        process = subprocess.Popen(
-            [str(mkdocs), "serve", "--dev-addr", f"127.0.0.1:{port}"],
-            cwd=root,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=log_file,
-            start_new_session=True,
-        )
-    try:
-        yield f"http://127.0.0.1:{port}/", temp, log_path
-    finally:
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+    with mkdocs_serve(root, log_path, TMPDIR=str(temp)) as base:
+        yield base, temp, log_path
 
 
 def _wait_for(url: str, text: str, timeout: float = 60) -> str:
