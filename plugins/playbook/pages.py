@@ -51,6 +51,11 @@ def fill_in(html: str, later: Sequence[str]) -> str:
     return html
 
 
+def prefix_of(url: str) -> str:
+    """The way back to the site root from the page at a directory URL: one level per slash."""
+    return "../" * url.count("/")
+
+
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 

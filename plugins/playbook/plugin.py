@@ -36,7 +36,7 @@ from .ahead import BODY, Ahead
 from .export import library_json
 from .library import Item, Library, ReadCache, page_url, scan
 from .models import TYPE_NAMES
-from .pages import GeneratedPage, Rendered, Renderer, fill_in, generated_pages
+from .pages import GeneratedPage, Rendered, Renderer, fill_in, generated_pages, prefix_of
 from .paper import PAPER_SIZES, PdfJob, PdfWriter, pdf_jobs, printed_ids
 from .preview import Plan, Preview
 from .schema import schemas
@@ -373,7 +373,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             return
         jobs = []
         for file in files.documentation_pages():
-            prefix = "../" * file.url.count("/")
+            prefix = prefix_of(file.url)
             item, page = self.item_files.get(file.src_uri), self.generated.get(file.src_uri)
             if item is not None:
                 jobs.append(
@@ -426,7 +426,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         src_uri = page.file.src_uri
         html_text = sanitize.clean(html_text)  # every body is contributor input
 
-        prefix = "../" * page.url.count("/")  # directory URLs: one level per slash
+        prefix = prefix_of(page.url)
         item = self.item_files.get(src_uri)
         generated = self.generated.get(src_uri)
         # Material's own way to keep a page out of search, `search: {exclude: true}` in its
