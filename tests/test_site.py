@@ -1220,3 +1220,12 @@ def test_a_docs_dir_item_is_checked_like_the_others(project, site):
     )
     with pytest.raises((Abort, BuildError)):
         site()
+
+
+def test_a_build_leaves_nothing_frozen_for_the_collector(project, site):
+    """The build freezes the checked library for Python's collector; a process that builds
+    again and again (these tests, a docs server) must get it back when the build is over."""
+    import gc
+
+    site()
+    assert gc.get_freeze_count() == 0

@@ -172,6 +172,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
     def on_build_error(self, *, error: Exception) -> None:
         self.ahead.close()
         self._drop_index_source()
+        gc.unfreeze()
         self.preview.forget()  # pages may be half written: the next build renders them all
 
     def on_config(self, config: Any) -> Any:
@@ -614,6 +615,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         finally:
             if source is not None:
                 source.close()
+            gc.unfreeze()  # the build is over (see on_config): a host process may go on
 
     def _index(self, site: Path, source: IndexSource | None) -> None:
         if self.library is None or not self.pagefind:
