@@ -1,4 +1,4 @@
-"""The plugin's pages rendered ahead, in a second process. Builder-neutral (no MkDocs).
+"""Work done ahead, in a second process. Builder-neutral (no MkDocs).
 
 A builder such as MkDocs renders pages one after the other on one core: it converts each
 page's Markdown, then asks the plugin for the page around it. What the plugin adds to an item
@@ -7,48 +7,52 @@ neither do the listing pages (hubs, indexes, browse), so a forked child renders 
 on the second core while the parent converts Markdown, and hands them over in the builder's
 order. The item's body goes in last, in the parent, where BODY stands.
 
-Nothing changes in what is written: a page the child did not render (it failed, or it was not
-started) is rendered in the parent as before, so errors surface there, as before. The child is
-only forked from a process without other threads (a fork copies no thread, and a lock one of
-them held would stay locked in the child); `mkdocs serve` runs a server thread and renders
-few pages per rebuild anyway.
+The same worker writes half of the finished pages once every page is converted (see the
+plugin's _write_ahead): MkDocs fills the theme's template for each page on one core too.
+
+Nothing changes in what is written: a job the child did not do (it failed, or it was not
+started) is done in the parent as before, so errors surface there, as before. What a job logs
+in the child is kept and logged again in the parent when it takes the job's result, so that it
+reaches the builder's handlers (`--strict` counts warnings there) in the order the pages are
+taken. The child is only forked from a process without other threads (a fork copies no
+thread, and a lock one of them held would stay locked in the child); `mkdocs serve` runs a
+server thread and renders few pages per rebuild anyway.
 """
 
 from __future__ import annotations
 
 import gc
+import logging
 import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
-from typing import Any
-
-from .pages import Rendered
+from typing import Any, Generic, TypeVar
 
 # Where the item's body goes: an HTML comment, which the sanitizer removes from every body
 BODY = "<!-- playbook:body -->"
 BATCH = 25  # pages per message from the child
+T = TypeVar("T")
 
 
 def can_fork() -> bool:
     return hasattr(os, "fork") and threading.active_count() == 1
 
 
-class Ahead:
-    """Pages rendered by a child process; `take(key)` waits for a page's turn."""
+class Ahead(Generic[T]):
+    """Jobs done by a child process; `take(key)` waits for a job's result."""
 
     def __init__(self) -> None:
         self.process: Any = None
         self.pipe: Connection | None = None
-        self.ready: dict[str, Rendered | None] = {}
+        self.ready: dict[str, tuple[T | None, list[logging.LogRecord]]] = {}
         self.taken = 0
 
-    def start(self, jobs: Sequence[tuple[str, Callable[[], Rendered]]]) -> bool:
+    def start(self, jobs: Sequence[tuple[str, Callable[[], T]]]) -> bool:
         """Fork a child that runs each job in order. False (and nothing started) where a
         fork is not safe or not available: every page is then rendered by the caller."""
         self.close()
-        self.taken = 0
         if not jobs or not can_fork():
             return False
         context = multiprocessing.get_context("fork")
@@ -61,24 +65,34 @@ class Ahead:
         self.pipe = receive
         return True
 
-    def take(self, key: str) -> Rendered | None:
-        """The page the child rendered for key, waiting for it if need be; None if the child
-        did not render it (failed, stopped, or never had it)."""
-        # read what has come, and wait only if the page has not: a child blocked on a full
-        # pipe renders nothing
-        while self.pipe is not None and (key not in self.ready or self.pipe.poll()):
+    def take(self, key: str) -> T | None:
+        """The result of the child's job for key, waiting for it if need be; None if the child
+        did not do it (failed, stopped, or never had it). What the job logged is logged here."""
+        self.receive()
+        while self.pipe is not None and key not in self.ready:
+            self.receive(wait=True)
+        found, said = self.ready.pop(key, (None, []))
+        for record in said:
+            logging.getLogger(record.name).handle(record)
+        self.taken += found is not None
+        return found
+
+    def receive(self, wait: bool = False) -> None:
+        """Read what the child has sent (and, if wait, wait for its next batch): a child
+        blocked on a full pipe does nothing, so a caller that takes nothing for a while
+        calls this now and then."""
+        while self.pipe is not None and (wait or self.pipe.poll()):
+            wait = False
             try:
                 self.ready.update(self.pipe.recv())
             except (EOFError, OSError):  # the child is done (or gone): keep what it sent
                 self._stop()
-        found = self.ready.pop(key, None)
-        self.taken += found is not None
-        return found
 
     def close(self) -> None:
-        """Stop the child (if still at work) and drop what it rendered."""
+        """Stop the child (if still at work) and drop what it did."""
         self._stop()
         self.ready = {}
+        self.taken = 0
 
     def _stop(self) -> None:
         if self.pipe is not None:
@@ -91,15 +105,49 @@ class Ahead:
             self.process = None
 
 
-def _work(jobs: Sequence[tuple[str, Callable[[], Rendered]]], send: Connection) -> None:
-    gc.disable()  # short-lived; a collection would touch, and so copy, the inherited heap
-    batch: dict[str, Rendered | None] = {}
+class Claims:
+    """A list of n tasks shared by this process, which takes them from the front, and a child
+    forked after this was made, which takes them from the back, until they meet: each side
+    does as many as its speed allows. Each task is taken by one side only."""
+
+    def __init__(self, n: int) -> None:
+        # [first task the front may not take: all below are its, or were offered to it,
+        #  first task the back took]
+        self.marks = multiprocessing.get_context("fork").Array("q", [0, n])
+        self.n = n
+
+    def front(self, index: int) -> bool:
+        """This process takes task `index` (in increasing order), unless the back has it."""
+        with self.marks.get_lock():
+            if index >= self.marks[1]:
+                return False
+            self.marks[0] = index + 1
+            return True
+
+    def back(self, index: int) -> bool:
+        """The child takes task `index` (in decreasing order), unless the front has it."""
+        with self.marks.get_lock():
+            if index < self.marks[0]:
+                return False
+            self.marks[1] = index
+            return True
+
+
+def _work(jobs: Sequence[tuple[str, Callable[[], T]]], send: Connection) -> None:
+    # the inherited heap goes where the collector never walks it (a walk would touch, and so
+    # copy, every page of it); what the jobs make is collected as usual
+    gc.freeze()
+    said: list[logging.LogRecord] = []
+    logging.Logger.callHandlers = lambda _, record: said.append(_portable(record))  # type: ignore[method-assign]
+    batch: dict[str, tuple[T | None, list[logging.LogRecord]]] = {}
     try:
         for key, job in jobs:
             try:
-                batch[key] = job()
-            except Exception:  # noqa: BLE001 (the parent renders it again and reports)
-                batch[key] = None
+                result: T | None = job()
+            except Exception:  # noqa: BLE001 (the parent does it again and reports)
+                result = None
+            batch[key] = (result, said[:])
+            said.clear()
             if len(batch) >= BATCH:
                 send.send(batch)
                 batch = {}
@@ -108,3 +156,12 @@ def _work(jobs: Sequence[tuple[str, Callable[[], Rendered]]], send: Connection) 
         pass
     finally:
         send.close()
+
+
+def _portable(record: logging.LogRecord) -> logging.LogRecord:
+    """The record with its message made (its arguments may not cross to the parent)."""
+    record.msg, record.args = record.getMessage(), None
+    if record.exc_info:
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+        record.exc_info = None
+    return record

@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import time
 from collections.abc import Callable
 from importlib import resources
@@ -32,7 +33,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
 from . import sanitize
-from .ahead import BODY, Ahead
+from .ahead import BODY, Ahead, Claims
 from .export import library_json
 from .library import Item, Library, ReadCache, page_url, scan
 from .models import TYPE_NAMES
@@ -62,6 +63,11 @@ NAV = "partials/nav.html"
 NAV_PREFIX = "playbook-theme"
 NAV_ORIGINAL = f"{NAV_PREFIX}/{NAV}"
 SEARCH_PARTIAL = "partials/search.html"
+# The template a page written by the second process gets in this one: nothing to write
+ELSEWHERE = "playbook/written-elsewhere.html"
+# Plugins whose page events may run in either process: none keeps what a page event saw
+# (Material's search does, and is run here; see _write_ahead)
+SHAREABLE = {"playbook", "search", "material/search"}
 
 
 class PlaybookConfig(Config):
@@ -125,6 +131,32 @@ def _log_indexed(stats: IndexStats | SearchIndexError) -> None:
     )
 
 
+def _page_writer(config: Any) -> Callable[..., None] | None:
+    """The builder's own function that writes one page (MkDocs', or its fork's, as running),
+    if it has one: `_build_page(page, config, doc_files, nav, env, dirty, excluded)`."""
+    package = type(config).__module__.split(".")[0]
+    module = sys.modules.get(f"{package}.commands.build")
+    found = getattr(module, "_build_page", None)
+    return found if callable(found) else None
+
+
+def _nav_folders(items: Any) -> set[str]:
+    """Every folder on the way to a page or link of the nav (a/, a/b/ for a/b/c/)."""
+    folders: set[str] = set()
+    for item in items:
+        url = getattr(item, "url", None)
+        if isinstance(url, str) and "://" not in url:
+            parts = url.strip("/").split("/")
+            folders.update("/".join(parts[:k]) for k in range(1, len(parts) + 1))
+        folders |= _nav_folders(getattr(item, "children", None) or [])
+    return folders
+
+
+def _search_plugin(config: Any) -> Any:
+    plugins = config.plugins
+    return plugins.get("material/search") or plugins.get("search")
+
+
 def _safe_striptags(value: Any) -> Markup:
     """Jinja's striptags unescapes entities; printed raw by Material (e.g. in <title>), a title
     like `</title><script>` would become markup again. Strip, then escape once more."""
@@ -157,7 +189,14 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         self.startup_dirty = False  # `mkdocs serve --dirty`
         self.indexer = BackgroundIndexer()  # Pagefind, in serve: after the build, not in it
         self.live = False  # a `mkdocs serve` server is up: index in the background
-        self.ahead = Ahead()  # `mkdocs build`: our pages, rendered by a second process
+        self.ahead: Ahead[Rendered] = Ahead()  # `mkdocs build`: our pages, rendered ahead
+        self.writer: Ahead[str] = Ahead()  # `mkdocs build`: half the pages, written ahead
+        self.nav: Any = None  # this build's, for the pages written ahead
+        # `mkdocs build`, pages shared with the second process: src_uri -> (place, page, its
+        # template), and those it writes
+        self.shared: dict[str, tuple[int, Page, Any]] = {}
+        self.elsewhere: set[str] = set()
+        self.page_writer: functools.partial[None] | None = None  # MkDocs' own, for one page
         self.index_source: IndexSource | None = None  # `mkdocs build`: what Pagefind reads
 
     # ------------------------------------------------------------------ set-up
@@ -171,6 +210,8 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         self.ahead.close()
+        self.writer.close()
+        self.shared, self.elsewhere = {}, set()
         self._drop_index_source()
         gc.unfreeze()
         self.preview.forget()  # pages may be half written: the next build renders them all
@@ -255,8 +296,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         nothing and writes no search/search_index.json: it is switched off for its page event
         (where it would parse every page) and just before it would write (see
         _stop_material_search), and on again for the templates, whose header asks for it."""
-        plugins = config.plugins
-        found = plugins.get("material/search") or plugins.get("search")
+        found = _search_plugin(config)
         if not self.pagefind:
             return None
         if found is None or not getattr(found.config, "enabled", False):
@@ -509,6 +549,8 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         return rendered.html
 
     def on_post_page(self, output: str, *, page: Page, config: Any) -> str:
+        if page.file.src_uri in self.elsewhere:
+            return ""  # the second process writes it
         later = self.pending.pop(page.file.src_uri, None)
         if later is not None:
             output = fill_in(output, later)
@@ -516,12 +558,17 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             output = self.index_source.take(page.url, output)
         return output
 
-    def on_env(self, env: Any, *, config: Any, files: Files) -> Any:
+    @event_priority(-100)  # last: the nav the pages written ahead show
+    def on_nav(self, nav: Any, *, config: Any, files: Files) -> Any:
+        self.nav = nav
+        return nav
+
+    def _env(self, env: Any, *, config: Any, files: Files) -> Any:
         env.filters["striptags"] = _safe_striptags
         features = config.theme.get("features") or []
         # Material's templates, replaced by name in front of the theme's loader; the theme's
         # own (or a custom_dir override) stays reachable under NAV_PREFIX
-        replaced: dict[str, str] = {}
+        replaced: dict[str, str] = {ELSEWHERE: "{{ playbook_page() }}"}
         if "toc.integrate" not in features:
             replaced[NAV] = self._cache_nav(env)
         if self.material_search is not None:
@@ -539,15 +586,140 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             )
         return env
 
+    @event_priority(-100)  # last: every plugin's templates and filters are in place
+    def _write_ahead(self, env: Any, *, config: Any, files: Files) -> Any:
+        """Start a second process writing pages while MkDocs writes them here.
+
+        Every page is converted by now (MkDocs converts them all, then fills the theme's
+        template for each, on one core). MkDocs writes the pages in order from the first;
+        the child writes them with MkDocs' own function for one page (hooks, template, file)
+        from the last, and they stop where they meet (ahead.Claims). Each page's template
+        here is ELSEWHERE, which fills the page's own template unless the child has the page;
+        then the empty output makes MkDocs write nothing. The page events still run here for
+        every page, so Material's search (`search: material`) indexes every page here; in
+        the child it is off for its page event. Only with plugins known to keep nothing from
+        a page event (SHAREABLE), in a whole build, where the builder has that function; else
+        every page is written here. A page the child took but did not write (it failed) is
+        written here at the end, where its error is reported (_gather_written)."""
+        write_page = _page_writer(config)
+        if self.serving or self.dirty or write_page is None or not set(config.plugins) <= SHAREABLE:
+            return env
+        doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
+        pages = [file.page for file in doc_files if file.page is not None]
+        claims = Claims(len(pages))
+        jobs = [
+            (
+                page.file.src_uri,
+                functools.partial(
+                    self._write_here, write_page, claims, n, page, config, doc_files, env
+                ),
+            )
+            for n, page in reversed(list(enumerate(pages)))
+        ]
+        if not self.writer.start(jobs):
+            return env
+        self.shared = {
+            page.file.src_uri: (n, page, page.meta.get("template")) for n, page in enumerate(pages)
+        }
+        self.page_writer = functools.partial(
+            write_page, config=config, doc_files=doc_files, nav=self.nav, env=env
+        )
+
+        @pass_context
+        def playbook_page(context: Any) -> Markup:
+            """The page's own template, filled here, or nothing if the child has the page."""
+            self.writer.receive()  # keep the child's pipe from filling up
+            src_uri = context["page"].file.src_uri
+            n, _, template = self.shared[src_uri]
+            if not claims.front(n):
+                self.elsewhere.add(src_uri)
+                return Markup("")
+            return Markup(env.get_template(template or "main.html").render(context.get_all()))
+
+        env.globals["playbook_page"] = playbook_page
+        for page in pages:
+            page.meta["template"] = ELSEWHERE
+        logging.getLogger(write_page.__module__).addFilter(self._written_elsewhere)
+        return env
+
+    on_env = CombinedEvent(_env, _write_ahead)
+
+    def _write_here(
+        self,
+        write_page: Callable[..., None],
+        claims: Claims,
+        n: int,
+        page: Page,
+        config: Any,
+        doc_files: Any,
+        env: Any,
+    ) -> str | None:
+        """In the child: write page n, as MkDocs would, unless the parent has it (None).
+        Returns why Pagefind's part of the page could not be written (see
+        search.IndexSource), or ''."""
+        if not claims.back(n):
+            return None
+        # `search: material` indexes in the parent: here it is switched off for its page
+        # event only, as with Pagefind (see _search_off); the header asks for it
+        self.material_search = self.material_search or _search_plugin(config)
+        write_page(
+            page, config, doc_files, self.nav, env, excluded=page.file.inclusion.is_excluded()
+        )
+        failed = self.index_source.failed if self.index_source is not None else None
+        return "" if failed is None else str(failed)
+
+    def _written_elsewhere(self, record: logging.LogRecord) -> bool:
+        """MkDocs says it skipped a page with empty output: those the child wrote, it did not."""
+        said = str(record.msg)
+        if not said.startswith("Page skipped: '"):
+            return True
+        return said.split("'", 2)[1] not in self.elsewhere
+
+    @event_priority(110)  # first: everything after reads the site
+    def _gather_written(self, *, config: Any) -> None:
+        """Wait for the pages the child took; write here any it did not write."""
+        shared, self.shared = self.shared, {}
+        elsewhere, self.elsewhere = self.elsewhere, set()
+        if not shared:
+            return
+        assert self.page_writer is not None
+        logging.getLogger(self.page_writer.func.__module__).removeFilter(self._written_elsewhere)
+        for src_uri, (_, page, template) in shared.items():
+            if template is None:
+                page.meta.pop("template", None)
+            else:
+                page.meta["template"] = template
+            if src_uri not in elsewhere:
+                continue
+            done = self.writer.take(src_uri)
+            if done is None:  # the child failed: here, where the error is reported
+                searching = self.material_search  # its page event saw this page above
+                self.material_search = searching or _search_plugin(config)
+                try:
+                    self.page_writer(page, excluded=page.file.inclusion.is_excluded())
+                finally:
+                    self.material_search = searching
+                continue
+            self.pending.pop(src_uri, None)
+            if done and self.index_source is not None and self.index_source.failed is None:
+                self.index_source.failed = OSError(done)
+        if self.writer.taken:
+            log.info("pages: %d written by a second process", self.writer.taken)
+        self.writer.close()
+
     def _cache_nav(self, env: Any) -> str:
-        """Every page outside the nav (items, hubs) shows the same nav, differing only in how
-        deep the page sits: render Material's nav partial once per depth, not once per page.
-        The theme's own partial (or a custom_dir override) is still what renders it. Returns
-        the template that stands in for the theme's partial."""
-        cache: dict[int, Markup] = {}
+        """Every page outside the nav (items, hubs) shows the same nav, differing only in
+        where the page sits: render Material's nav partial once per place, not once per page.
+        The nav's links are relative to the page: two pages get the same ones if they are as
+        deep and share the same folders with the nav's links (case_studies/a/ and
+        case_studies/b/, not competencies/c/, whose link to competencies/ is ../). The theme's
+        own partial (or a custom_dir override) is still what renders it. Returns the template
+        that stands in for the theme's partial."""
+        cache: dict[tuple[int, str], Markup] = {}
         outside = set(self.item_files) | {
             uri for uri, page in self.generated.items() if not page.in_nav
         }
+        folders = _nav_folders(self.nav.items if self.nav is not None else [])
 
         @pass_context
         def playbook_nav(context: Any) -> Markup:
@@ -555,10 +727,19 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             template = env.get_template(NAV_ORIGINAL)
             if page is None or page.file.src_uri not in outside:
                 return Markup(template.render(context.get_all()))
-            depth = page.url.count("/")
-            if depth not in cache:
-                cache[depth] = Markup(template.render(context.get_all()))
-            return cache[depth]
+            parts = page.url.strip("/").split("/")
+            shared = next(
+                (
+                    p
+                    for p in ("/".join(parts[:k]) for k in range(len(parts), 0, -1))
+                    if p in folders
+                ),
+                "",
+            )
+            place = (page.url.count("/"), shared)
+            if place not in cache:
+                cache[place] = Markup(template.render(context.get_all()))
+            return cache[place]
 
         env.globals["playbook_nav"] = playbook_nav
         return "{{ playbook_nav() }}"
@@ -649,7 +830,9 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             with contextlib.suppress(OSError):  # not empty (pages below it), or gone
                 folder.rmdir()
 
-    on_post_build = CombinedEvent(_stop_material_search, _post_build, _index_search)
+    on_post_build = CombinedEvent(
+        _gather_written, _stop_material_search, _post_build, _index_search
+    )
 
     def _write_pdfs(self, config: Any) -> None:
         assert self.library is not None
