@@ -111,10 +111,8 @@ class Claims:
     does as many as its speed allows. Each task is taken by one side only."""
 
     def __init__(self, n: int) -> None:
-        # [first task the front may not take: all below are its, or were offered to it,
-        #  first task the back took]
+        # the tasks below marks[0] are the front's, those from marks[1] on are the back's
         self.marks = multiprocessing.get_context("fork").Array("q", [0, n])
-        self.n = n
 
     def front(self, index: int) -> bool:
         """This process takes task `index` (in increasing order), unless the back has it."""
