@@ -7,8 +7,9 @@ neither do the listing pages (hubs, indexes, browse), so a forked child renders 
 on the second core while the parent converts Markdown, and hands them over in the builder's
 order. The item's body goes in last, in the parent, where BODY stands.
 
-The same worker writes half of the finished pages once every page is converted (see the
-plugin's _write_ahead): MkDocs fills the theme's template for each page on one core too.
+The same worker writes finished pages once every page is converted, from the last one while
+the builder writes from the first, until they meet (Claims; see the plugin's _write_ahead):
+MkDocs fills the theme's template for each page on one core too.
 
 Nothing changes in what is written: a job the child did not do (it failed, or it was not
 started) is done in the parent as before, so errors surface there, as before. What a job logs

@@ -152,6 +152,16 @@ def _nav_folders(items: Any) -> set[str]:
     return folders
 
 
+def _nav_place(url: str, folders: set[str]) -> tuple[int, str]:
+    """What the nav's relative links depend on for the page at url: its depth and the
+    deepest of the nav's folders it sits in."""
+    parts = url.strip("/").split("/")
+    for k in range(len(parts), 0, -1):
+        if "/".join(parts[:k]) in folders:
+            return url.count("/"), "/".join(parts[:k])
+    return url.count("/"), ""
+
+
 def _search_plugin(config: Any) -> Any:
     plugins = config.plugins
     return plugins.get("material/search") or plugins.get("search")
@@ -190,7 +200,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         self.indexer = BackgroundIndexer()  # Pagefind, in serve: after the build, not in it
         self.live = False  # a `mkdocs serve` server is up: index in the background
         self.ahead: Ahead[Rendered] = Ahead()  # `mkdocs build`: our pages, rendered ahead
-        self.writer: Ahead[str] = Ahead()  # `mkdocs build`: half the pages, written ahead
+        self.writer: Ahead[str] = Ahead()  # `mkdocs build`: pages written by a second process
         self.nav: Any = None  # this build's, for the pages written ahead
         # `mkdocs build`, pages shared with the second process: src_uri -> (place, page, its
         # template), and those it writes
@@ -727,16 +737,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
             template = env.get_template(NAV_ORIGINAL)
             if page is None or page.file.src_uri not in outside:
                 return Markup(template.render(context.get_all()))
-            parts = page.url.strip("/").split("/")
-            shared = next(
-                (
-                    p
-                    for p in ("/".join(parts[:k]) for k in range(len(parts), 0, -1))
-                    if p in folders
-                ),
-                "",
-            )
-            place = (page.url.count("/"), shared)
+            place = _nav_place(page.url, folders)
             if place not in cache:
                 cache[place] = Markup(template.render(context.get_all()))
             return cache[place]
