@@ -162,6 +162,14 @@ class Project:
             path.write_text(textwrap.dedent(text), encoding="utf-8")
         return path
 
+    def override(self, template: str, text: str) -> Path:
+        """Use the theme's custom_dir `overrides/`, with our template `template` replaced."""
+        self.write(
+            "mkdocs.yml",
+            MKDOCS_YML.replace("  name: material\n", "  name: material\n  custom_dir: overrides\n"),
+        )
+        return self.write(f"overrides/playbook/{template}", text)
+
 
 @pytest.fixture
 def project(tmp_path: Path) -> Project:

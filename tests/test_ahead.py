@@ -161,12 +161,8 @@ def test_pages_are_written_here_beside_another_plugin(project, caplog):
 
 
 def test_templates_overridden_in_custom_dir_render_in_process(project, caplog):
-    project.write(
-        "mkdocs.yml",
-        MKDOCS_YML.replace("  name: material\n", "  name: material\n  custom_dir: overrides\n"),
-    )
-    project.write(
-        "overrides/playbook/item.html",
+    project.override(
+        "item.html",
         '<article class="mine">{% if body_html %}{{ body_html }}{% else %}No body{% endif %}</article>\n',
     )
     with caplog.at_level(logging.INFO, logger="mkdocs.plugins.playbook"):

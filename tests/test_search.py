@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import CASE, MKDOCS_YML, TAXONOMY, pagefind_fragments
+from conftest import CASE, TAXONOMY, pagefind_fragments
 from playbook import search
 from playbook.search import IndexSource, index_site
 
@@ -371,11 +371,7 @@ def test_without_materials_search_plugin_the_index_is_written_and_the_box_missin
 
 
 def test_the_search_box_can_be_overridden_in_custom_dir(project, site):
-    project.write(
-        "mkdocs.yml",
-        MKDOCS_YML.replace("  name: material\n", "  name: material\n  custom_dir: overrides\n"),
-    )
-    project.write("overrides/playbook/search.html", '<div class="my-search">Ask us</div>\n')
+    project.override("search.html", '<div class="my-search">Ask us</div>\n')
     out = site()
     home = (out / "index.html").read_text(encoding="utf-8")
     assert '<div class="my-search">Ask us</div>' in home

@@ -1126,12 +1126,8 @@ def test_search_index_tags_item_pages_with_competency_names(project, site):
 
 
 def test_theme_custom_dir_overrides_a_field_template(project, site):
-    project.write(
-        "mkdocs.yml",
-        MKDOCS_YML.replace("  name: material\n", "  name: material\n  custom_dir: overrides\n"),
-    )
-    project.write(
-        "overrides/playbook/fields/case-study.html",
+    project.override(
+        "fields/case-study.html",
         '<section class="my-case">Custom for {{ item.meta.organization }}</section>\n',
     )
     out = site()
