@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
+import sys
 import tempfile
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -311,6 +315,51 @@ def test_index_source_goes_to_disk_without_room_in_memory(tmp_path, monkeypatch)
     (tmp_path / "memory").mkdir()
     monkeypatch.setattr(search, "ROOM_PER_PAGE", 2**62)  # no room
     assert IndexSource(10).folder.parent == tmp_path / "disk"
+
+
+def test_parts_left_by_a_killed_build_are_swept_by_the_next_one(tmp_path, monkeypatch):
+    """A build killed with SIGKILL cannot delete its parts (in memory, until a restart): the
+    next build deletes them; the folders of builds still running are kept."""
+    monkeypatch.setattr(search, "MEMORY", tmp_path)
+    killed = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from playbook import search; "
+            "search.MEMORY = Path(sys.argv[1]); source = search.IndexSource(3); "
+            "source.take('a/', '<p>part</p>'); print(source.folder, flush=True); time.sleep(60)",
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert killed.stdout is not None
+    orphan = Path(killed.stdout.readline().strip())
+    killed.kill()
+    killed.wait()
+    killed.stdout.close()
+    running = IndexSource(3)  # another build, under way in this process
+    for folder in (orphan, running.folder):
+        os.utime(folder, (time.time() - 2 * search.STALE,) * 2)
+    assert (orphan / "a/index.html").is_file()
+    fresh = tmp_path / f"{search.PARTS}just-made"  # made, not locked yet: too new to sweep
+    fresh.mkdir()
+    unrelated = tmp_path / "someone-else"
+    unrelated.mkdir()
+    os.utime(unrelated, (0, 0))
+
+    source = IndexSource(3)
+    assert not orphan.exists()
+    assert {p.name for p in tmp_path.iterdir()} == {
+        running.folder.name,
+        source.folder.name,
+        fresh.name,
+        unrelated.name,
+    }
+    running.close()
+    source.close()
+    source.close()  # twice: nothing else is closed
+    assert {p.name for p in tmp_path.iterdir()} == {fresh.name, unrelated.name}
 
 
 def test_a_part_that_cannot_be_written_leaves_pagefind_to_read_the_site(

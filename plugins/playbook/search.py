@@ -19,6 +19,7 @@ custom_dir keep working without knowing about Pagefind.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -51,6 +52,8 @@ _FOUND = re.compile(r"Found (\d+) files? matching")
 # page cost 0.3 to 0.7 ms on this machine, about 0.05 in memory
 MEMORY = Path("/dev/shm")
 ROOM_PER_PAGE = 256_000  # bytes asked of MEMORY per page; a part is 5 to 30 KB
+PARTS = "playbook-index-"  # the temporary folders' prefix
+STALE = 60  # seconds without a new entry before another build's folder may be swept
 _HTML_TAG = re.compile(r"<html\b[^>]*>", re.I)
 _TITLE = re.compile(r"<title>.*?</title>", re.I | re.S)
 
@@ -76,14 +79,21 @@ class IndexSource:
     a temporary folder at the page's path; Pagefind indexes that folder into the site. What is
     indexed is the same: only the parts marked with data-pagefind-body were results anyway.
     The markers are HTML comments, which the sanitizer removes from bodies; a page whose
-    markers another plugin removed is written whole."""
+    markers another plugin removed is written whole.
+
+    A build holds a lock on its folder while it runs. A build that was killed (SIGKILL, a
+    runner's timeout) cannot delete its folder, which would stay in memory until the machine
+    restarts: the next build deletes every folder whose lock is free (`_sweep`)."""
 
     START, END = "<!-- playbook:index -->", "<!-- playbook:/index -->"
 
     def __init__(self, pages: int) -> None:
         """pages: how many pages are to be written, for the room asked of MEMORY."""
-        self.folder = Path(tempfile.mkdtemp(prefix="playbook-index-", dir=_memory(pages)))
+        self.folder = Path(tempfile.mkdtemp(prefix=PARTS, dir=_memory(pages)))
+        self._lock = os.open(self.folder, os.O_RDONLY)
+        fcntl.flock(self._lock, fcntl.LOCK_EX)  # released when this process and its children end
         self.failed: OSError | None = None  # a part could not be written: index the site
+        _sweep(self.folder.parent)
 
     def mark(self, part: str) -> str:
         return f"{self.START}{part}{self.END}"
@@ -119,6 +129,30 @@ class IndexSource:
 
     def close(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+        if self._lock >= 0:
+            os.close(self._lock)
+            self._lock = -1
+
+
+def _sweep(where: Path) -> None:
+    """Delete the parts folders in `where` left by builds that were killed: those whose lock
+    is free. A folder is locked right after it is made; one with an entry newer than STALE
+    seconds is left alone, so that a folder not yet locked is never taken for an orphan."""
+    for folder in where.glob(f"{PARTS}*"):
+        try:
+            if time.time() - folder.stat().st_mtime < STALE:
+                continue
+            lock = os.open(folder, os.O_RDONLY)
+        except OSError:  # gone, or not a folder of ours
+            continue
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # held: that build is running
+            continue
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+        finally:
+            os.close(lock)
 
 
 def _memory(pages: int) -> str | None:
