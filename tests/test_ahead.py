@@ -1,5 +1,5 @@
 """Work done ahead by a second process (ahead.py): our pages rendered while MkDocs converts
-Markdown, then half of the finished pages written while MkDocs writes the other half."""
+Markdown, then finished pages written from the last while MkDocs writes from the first."""
 
 from __future__ import annotations
 
@@ -140,9 +140,9 @@ def test_a_page_the_second_process_did_not_write_is_written_here(
 def test_what_the_second_process_logs_counts_in_strict_mode(project, monkeypatch):
     write_here = PlaybookPlugin._write_here
 
-    def warns(self, write_page, page, *args):
+    def warns(self, *args):
         logging.getLogger("mkdocs.plugins.playbook").warning("a warning in the child")
-        return write_here(self, write_page, page, *args)
+        return write_here(self, *args)
 
     monkeypatch.setattr(PlaybookPlugin, "_write_here", warns)
     monkeypatch.setattr(Claims, "front", lambda self, n: False)  # the child writes them all

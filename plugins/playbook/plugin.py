@@ -18,7 +18,7 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -140,14 +140,19 @@ def _page_writer(config: Any) -> Callable[..., None] | None:
     return found if callable(found) else None
 
 
+def _folders_to(url: str) -> list[str]:
+    """The folders on the way to url, the shallowest first (a, a/b, a/b/c for a/b/c/)."""
+    parts = url.strip("/").split("/")
+    return ["/".join(parts[:k]) for k in range(1, len(parts) + 1)]
+
+
 def _nav_folders(items: Any) -> set[str]:
-    """Every folder on the way to a page or link of the nav (a/, a/b/ for a/b/c/)."""
+    """Every folder on the way to a page or link of the nav."""
     folders: set[str] = set()
     for item in items:
         url = getattr(item, "url", None)
         if isinstance(url, str) and "://" not in url:
-            parts = url.strip("/").split("/")
-            folders.update("/".join(parts[:k]) for k in range(1, len(parts) + 1))
+            folders.update(_folders_to(url))
         folders |= _nav_folders(getattr(item, "children", None) or [])
     return folders
 
@@ -155,11 +160,8 @@ def _nav_folders(items: Any) -> set[str]:
 def _nav_place(url: str, folders: set[str]) -> tuple[int, str]:
     """What the nav's relative links depend on for the page at url: its depth and the
     deepest of the nav's folders it sits in."""
-    parts = url.strip("/").split("/")
-    for k in range(len(parts), 0, -1):
-        if "/".join(parts[:k]) in folders:
-            return url.count("/"), "/".join(parts[:k])
-    return url.count("/"), ""
+    deepest = next((f for f in reversed(_folders_to(url)) if f in folders), "")
+    return url.count("/"), deepest
 
 
 def _search_plugin(config: Any) -> Any:
@@ -669,14 +671,24 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         search.IndexSource), or ''."""
         if not claims.back(n):
             return None
-        # `search: material` indexes in the parent: here it is switched off for its page
-        # event only, as with Pagefind (see _search_off); the header asks for it
-        self.material_search = self.material_search or _search_plugin(config)
-        write_page(
-            page, config, doc_files, self.nav, env, excluded=page.file.inclusion.is_excluded()
-        )
+        with self._seen_by_search(config):  # `search: material` indexes in the parent
+            write_page(
+                page, config, doc_files, self.nav, env, excluded=page.file.inclusion.is_excluded()
+            )
         failed = self.index_source.failed if self.index_source is not None else None
         return "" if failed is None else str(failed)
+
+    @contextlib.contextmanager
+    def _seen_by_search(self, config: Any) -> Iterator[None]:
+        """Pages written inside were indexed by Material's search already (`search:
+        material`, in MkDocs' pass over every page): it is switched off for their page event,
+        as with Pagefind (see _search_off), and stays on for the header, which asks for it."""
+        searching = self.material_search
+        self.material_search = searching or _search_plugin(config)
+        try:
+            yield
+        finally:
+            self.material_search = searching
 
     def _written_elsewhere(self, record: logging.LogRecord) -> bool:
         """MkDocs says it skipped a page with empty output: those the child wrote, it did not."""
@@ -703,12 +715,8 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
                 continue
             done = self.writer.take(src_uri)
             if done is None:  # the child failed: here, where the error is reported
-                searching = self.material_search  # its page event saw this page above
-                self.material_search = searching or _search_plugin(config)
-                try:
+                with self._seen_by_search(config):  # its page event saw this page above
                     self.page_writer(page, excluded=page.file.inclusion.is_excluded())
-                finally:
-                    self.material_search = searching
                 continue
             self.pending.pop(src_uri, None)
             if done and self.index_source is not None and self.index_source.failed is None:
