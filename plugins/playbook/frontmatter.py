@@ -282,13 +282,35 @@ _CLOSE_QUOTE = (
 )
 
 
+def _too_deep(text: str, fallback: tuple[int, int]) -> tuple[int, int]:
+    """(line, column), 0-based, of the bracket that opens the (MAX_DEPTH)th level below the
+    top mapping, as the event loop would have reported it had the parser got that far."""
+    depth, quote = 0, ""
+    for number, line in enumerate(text.split("\n")):
+        for column, char in enumerate(line):
+            if quote:
+                quote = "" if char == quote else quote
+            elif char in "'\"" and depth:
+                quote = char
+            elif char in "[{":
+                depth += 1
+                if depth >= MAX_DEPTH:
+                    return number, column
+            elif char in "]}":
+                depth = max(depth - 1, 0)
+    return fallback
+
+
 def _parse_error(exc: yaml.MarkedYAMLError, text: str, path: str, line_offset: int) -> Problem:
     """The parser's complaint, moved to where the mistake most likely is and explained."""
     mark = exc.problem_mark or exc.context_mark
     context, problem = str(exc.context), str(exc.problem)
     lines = text.split("\n")
     where = (mark.line, mark.column) if mark else (0, 0)
-    if "flow" in context and exc.context_mark and "expected ','" in problem:
+    if "nesting depth" in problem:  # PyYAML 6.0.3+ stops deep flow nesting itself, far in
+        where = _too_deep(text, where)
+        message, hint = _explain(exc, "")
+    elif "flow" in context and exc.context_mark and "expected ','" in problem:
         where = (exc.context_mark.line, exc.context_mark.column)  # where the bracket opened
         message, hint = (
             "this bracket is never closed",
@@ -401,6 +423,11 @@ def _explain(exc: yaml.YAMLError, char: str) -> tuple[str, str]:
         return (
             "the indentation or a list marker is out of place",
             "line keys up with their siblings and start list items with '- '",
+        )
+    if "nesting depth" in problem:  # PyYAML 6.0.3+ stops deep flow nesting itself
+        return (
+            f"the data is nested more than {MAX_DEPTH} levels deep",
+            "the content model needs at most four levels; flatten this value",
         )
     if "found unexpected end of stream" in problem or "found unexpected" in problem:
         return (
