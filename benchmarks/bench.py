@@ -39,15 +39,15 @@ import time
 import urllib.request
 from pathlib import Path
 
-from playbook.synth import generate
+from playbook.core.synth import generate
 
 ROOT = Path(__file__).resolve().parent.parent
 
 CHECK = """
 import json, resource, sys, time
 from pathlib import Path
-from playbook.library import scan
-from playbook.settings import read_settings
+from playbook.site import scan
+from playbook.mkdocs.config import read_settings
 start = time.perf_counter()
 library, problems, count = scan(read_settings(Path(sys.argv[1])))
 elapsed = time.perf_counter() - start
@@ -91,6 +91,33 @@ not_in_nav: |
 """
 
 
+# --with-plugins: three common plugins listed beside ours, in both builds (a user's setup)
+OTHER_PLUGINS = (
+    "  - redirects:\n      redirect_maps:\n        old-home.md: index.md\n"
+    "  - minify:\n      minify_html: true\n"
+    "  - git-revision-date-localized:\n      type: iso_date\n"
+)
+
+
+def with_other_plugins(root: Path, configs: list[Path]) -> None:
+    """List OTHER_PLUGINS in each config (after the last plugin) and make root a Git
+    repository with one commit, which git-revision-date-localized reads."""
+    for config in configs:
+        text = config.read_text(encoding="utf-8")
+        head, sep, tail = text.partition("\nplugins:\n")
+        lines = tail.split("\n")
+        end = next(
+            (i for i, line in enumerate(lines) if line and not line.startswith(" ")),
+            len(lines) - (lines[-1] == ""),
+        )
+        lines.insert(end, OTHER_PLUGINS.rstrip("\n"))
+        config.write_text(head + sep + "\n".join(lines), encoding="utf-8")
+    git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.org"]
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=root, check=True)
+    subprocess.run([*git, "commit", "-qm", "library"], cwd=root, check=True)
+
+
 def timed(command: list[str], cwd: Path) -> tuple[float, int]:
     """Wall seconds and peak RSS bytes of a command, measured by GNU time."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
@@ -131,6 +158,7 @@ def bench_build(
     query: str = "mentor",
     start: str = "case_studies/case-00001/",
     serve_size: int = 2000,
+    other_plugins: bool = False,
 ) -> None:
     """Issues #3 and #7 in one run: for each size, the plugin's build (Pagefind's indexing
     included) against a plain Material build of the same Markdown with its own search,
@@ -158,6 +186,9 @@ def bench_build(
                 .replace("  - playbook:\n", "  - playbook:\n      search: material\n"),
                 encoding="utf-8",
             )
+            if other_plugins:
+                with_other_plugins(root, [root / "mkdocs.yml", material_config])
+                with_other_plugins(plain, [plain / "mkdocs.yml"])
             plugin_site, plain_site = root / "site", plain / "site"
             # alternate the builds and keep each one's best run: this machine is noisy
             plugin_runs, material_runs, plain_runs = [], [], []
@@ -207,7 +238,7 @@ def _poll(url: str, text: str, timeout: float = 120) -> float:
     raise TimeoutError(f"{text!r} did not appear at {url} within {timeout} s")
 
 
-def _serve_edits(root: Path, edits: int) -> tuple[float, list[float], str]:
+def _serve_edits(root: Path, edits: int, *args: str) -> tuple[float, list[float], str]:
     """Start `mkdocs serve` in root; time its first build, then `edits` edits of one case
     study's title, each until both its page and its playbook's page (a backlink) show it."""
     sys.path.insert(0, str(ROOT / "tests"))
@@ -218,7 +249,7 @@ def _serve_edits(root: Path, edits: int) -> tuple[float, list[float], str]:
     playbook = re.search(r"^playbooks: \[([^\],]+)", text, re.M).group(1)
     log = root / "serve.log"
     try:
-        with mkdocs_serve(root, log) as base:
+        with mkdocs_serve(root, log, *args) as base:
             first = _poll(base + "case_studies/case-00001/", "Case 00001", timeout=600)
             time.sleep(5)  # let a background indexing finish: it would compete for the CPU
             times = []
@@ -250,15 +281,12 @@ def bench_serve(size: int, workdir: Path, edits: int = 3) -> None:
     )
     print("| rebuild | first build (s) | edit visible (s), each of 3 | pages rendered again |")
     print("| --- | ---: | --- | --- |")
-    for label, text in (
-        ("fast preview (default)", fast),
-        (
-            "full (`fast_preview: false`)",
-            fast.replace("      pdf: false\n", "      pdf: false\n      fast_preview: false\n"),
-        ),
+    for label, text, args in (
+        ("fast preview (`playbook serve`: `mkdocs serve --dirty`)", fast, ("--dirty",)),
+        ("full (`mkdocs serve`)", fast, ()),
     ):
         config.write_text(text, encoding="utf-8")
-        first, times, said = _serve_edits(root, edits)
+        first, times, said = _serve_edits(root, edits, *args)
         planned = re.findall(r"preview: (\d+ of \d+) pages", said)
         print(
             f"| {label} | {first:.1f} | {', '.join(f'{t:.1f}' for t in times)} | "
@@ -423,6 +451,11 @@ def main() -> None:
     parser.add_argument(
         "--start", default="case_studies/case-00001/", help="search: the page opened first"
     )
+    parser.add_argument(
+        "--with-plugins",
+        action="store_true",
+        help="build: list redirects, minify and git-revision-date-localized in both builds",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     with tempfile.TemporaryDirectory(prefix="playbook-bench-") as tmp:
@@ -436,7 +469,15 @@ def main() -> None:
         elif args.what == "serve":
             bench_serve(args.serve_size, workdir)
         else:
-            bench_build(sizes, workdir, args.repeat, args.query, args.start, args.serve_size)
+            bench_build(
+                sizes,
+                workdir,
+                args.repeat,
+                args.query,
+                args.start,
+                args.serve_size,
+                args.with_plugins,
+            )
 
 
 if __name__ == "__main__":

@@ -25,9 +25,10 @@ apt_ensure libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv 2>/dev/null || { apt_ensure python3-venv && rm -rf .venv && python3 -m venv .venv; }
 fi
-stamp=.venv/.installed-$(cat pyproject.toml | sha1sum | cut -c1-12)
+# exactly the versions the suite passed with: constraints.txt (scripts/lock.sh refreshes it)
+stamp=.venv/.installed-$(cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
 if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[test]"
+  .venv/bin/python -m pip install -q -c constraints.txt -e ".[test]"
   rm -f .venv/.installed-* && touch "$stamp"
 fi

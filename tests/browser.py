@@ -55,17 +55,18 @@ def serve(folder: Path) -> Iterator[str]:
 
 
 @contextmanager
-def mkdocs_serve(root: Path, log_path: Path, **env: str) -> Iterator[str]:
-    """`mkdocs serve` of the project at root on a free loopback port, its log written to
-    log_path, `env` added to its environment; yield its base URL; stop it at the end (its
-    whole process group: MkDocs' server and any Pagefind it started)."""
+def mkdocs_serve(root: Path, log_path: Path, *args: str, **env: str) -> Iterator[str]:
+    """`mkdocs serve` of the project at root on a free loopback port (`args` added to its
+    command line), its log written to log_path, `env` added to its environment; yield its base
+    URL; stop it at the end (its whole process group: MkDocs' server and any Pagefind it
+    started)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     mkdocs = Path(sys.executable).with_name("mkdocs")
     with log_path.open("w") as log_file:
         process = subprocess.Popen(
-            [str(mkdocs), "serve", "--dev-addr", f"127.0.0.1:{port}"],
+            [str(mkdocs), "serve", "--dev-addr", f"127.0.0.1:{port}", *args],
             cwd=root,
             env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **env},
             stdout=subprocess.DEVNULL,

@@ -188,8 +188,8 @@ def project(tmp_path: Path) -> Project:
 @pytest.fixture
 def problems_of(project: Project) -> Callable[..., list]:
     """Write one file into the fixture library and return the problems of that file."""
-    from playbook.library import scan
-    from playbook.settings import read_settings
+    from playbook.mkdocs.config import read_settings
+    from playbook.site import scan
 
     def run(relative: str, text: str | bytes) -> list:
         project.write(relative, text)
@@ -233,3 +233,11 @@ def pagefind_fragments(site: Path, bundle: Path | None = None) -> list[dict]:
         assert data.startswith(b"pagefind_dcd"), path
         fragments.append(json.loads(data[len(b"pagefind_dcd") :]))
     return fragments
+
+
+def load(root: Path):
+    """The checked library of the project at root, read as every tool reads it."""
+    from playbook.mkdocs.config import read_settings
+    from playbook.site import load as load_library
+
+    return load_library(read_settings(root))

@@ -22,7 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from conftest import FRAMEWORK, MKDOCS_YML, PLAYBOOK, TAXONOMY, TEMPLATE  # noqa: E402
-from playbook.settings import Settings, read_settings  # noqa: E402
+from playbook.core.settings import Settings
+from playbook.mkdocs.config import read_settings  # noqa: E402
 
 TARGETS = ("case_studies/fuzzed.md", "playbooks/fuzzed.md", "content/taxonomy.yml")
 
@@ -60,7 +61,7 @@ def one_input(data: bytes) -> None:
             "---\ntype: case-study\ntitle: T\n---\n", encoding="utf-8"
         )
     path.write_bytes(raw)
-    from playbook.library import scan  # imported (and instrumented) by main() when fuzzing
+    from playbook.site import scan  # imported (and instrumented) by main() when fuzzing
 
     try:
         _library, problems, _count = scan(settings)
@@ -79,7 +80,7 @@ def main() -> None:
     import atheris
 
     with atheris.instrument_imports(include=["playbook"]):  # coverage of the core guides it
-        import playbook.library  # noqa: F401
+        import playbook.core.library  # noqa: F401
 
     project()
     atheris.Setup(sys.argv, one_input)

@@ -91,14 +91,17 @@ def _front_matter(data: dict[str, Any], body: str) -> str:
     return f"---\n{dumped}---\n\n{body}"
 
 
-def write_payload_library(project: Project, *, pdf: bool = False) -> None:
-    """Replace the fixture library with one where every written value is a payload."""
+def write_payload_library(project: Project, *, pdf: bool = False, clean_pages: bool = True) -> None:
+    """Replace the fixture library with one where every written value is a payload. Its
+    hand-written pages come by pull request too: `clean_pages` filters them as items are."""
     text = _texts()
     t = lambda: next(text)  # noqa: E731 - each call takes the next payload
     project.write(
         "mkdocs.yml",
         MKDOCS_YML.replace(
-            "  - playbook\n", f"  - playbook:\n      pdf: {str(pdf).lower()}\n"
+            "  - playbook\n",
+            f"  - playbook:\n      pdf: {str(pdf).lower()}\n"
+            f"      clean_pages: {str(clean_pages).lower()}\n",
         ).replace("  name: material\n", "  name: material\n  font: false\n")
         + "site_url: https://playbooks.example.org/\n"
         + "markdown_extensions:\n  - admonition\n  - attr_list\n  - md_in_html\n"

@@ -37,12 +37,22 @@ def test_a_template_page_prints_on_one_sheet_of_a4_and_of_letter(printed_site, t
             pdf = print_page(page, tmp_path, paper)
             assert pages_of(pdf) == 1, paper
             text = text_of(pdf)
-            for expected in ("Quarterly check-in", "Evidence brought", "Signature: Coach",
-                             "lib.example.org/playbooks/quarterly-check-in/"):
+            for expected in (
+                "Quarterly check-in",
+                "Evidence brought",
+                "Signature: Coach",
+                "lib.example.org/playbooks/quarterly-check-in/",
+            ):
                 assert expected in text, (paper, expected)
             # no site chrome on paper: nav, search, footer, download button, cross-links
-            for chrome in ("Search", "Browse", "Print a pack", "Download PDF", "Linked items",
-                           "Made with"):
+            for chrome in (
+                "Search",
+                "Browse",
+                "Print a pack",
+                "Download PDF",
+                "Linked items",
+                "Made with",
+            ):
                 assert chrome not in text, (paper, chrome)
 
 

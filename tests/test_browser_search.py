@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urljoin, urlparse
 import pytest
 from browser import chromium, measure_search, serve
 from conftest import build_site
-from playbook.synth import generate
+from playbook.core.synth import generate
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from conftest import CASE, FRAMEWORK, PLAYBOOK, TEMPLATE
-from playbook.library import RELATIONS, load, scan
-from playbook.problems import ContentError
-from playbook.settings import read_settings
+from conftest import CASE, FRAMEWORK, PLAYBOOK, TEMPLATE, load
+from playbook.core.problems import ContentError
+from playbook.core.types import RELATIONS
+from playbook.mkdocs.config import read_settings
+from playbook.site import scan
 from pydantic import ValidationError
 
 
@@ -24,7 +25,10 @@ def test_fixture_library_loads_with_links_both_ways(project):
     assert outgoing == {("peer-circles", "applies"), ("circle-milestones", "related")}
     incoming = {(l.source, l.relation) for l in library.incoming["review-form"]}
     assert incoming == {("peer-circles", "uses")}
-    assert RELATIONS["applies"] == ("Applies", "Applied in")
+    assert (RELATIONS["applies"].forward, RELATIONS["applies"].backward) == (
+        "Applies",
+        "Applied in",
+    )
     assert library.items["hospital-circles"].url == "case_studies/hospital-circles/"
 
 
@@ -345,6 +349,7 @@ def test_settings_follow_the_plugin_options(project):
         "mkdocs.yml",
         "site_name: x\ndocs_dir: docs\nplugins:\n  - playbook:\n      taxonomy: vocab.yml\n      sources: [items]\nmarkdown_extensions:\n  - pymdownx.emoji:\n      emoji_index: !!python/name:material.extensions.emoji.twemoji\n",
     )
+    project.write("docs/index.md", "# Home\n")
     settings = read_settings(project.root)
     assert (settings.docs_dir, settings.taxonomy, settings.sources) == (
         "docs",
@@ -487,7 +492,7 @@ def test_a_list_entry_read_as_a_mapping_gets_a_quoted_suggestion(problems_of):
 
 
 def test_code_hides_only_what_is_code():
-    from playbook.bodycheck import check_body
+    from playbook.core.bodycheck import check_body
 
     body = (
         "A lone ` backtick does not open code: [a](file:///x)\n\n"

@@ -10,10 +10,9 @@ import jsonschema
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import CASE
+from conftest import CASE, load
 from playbook.cli import cli
-from playbook.library import load
-from playbook.models import TYPES
+from playbook.core.types import TYPES
 
 PLAYBOOK_BIN = [sys.executable, "-c", "from playbook.cli import main; main()"]
 
@@ -57,7 +56,7 @@ def test_check_github_annotations_are_escaped(project):
 
 
 def test_github_escaping_of_properties_and_data():
-    from playbook.problems import Problem, github_annotation
+    from playbook.core.problems import Problem, github_annotation
 
     text = github_annotation(Problem("a,b:c%.md", 2, 3, "100% bad\r\nnext", "fix: it"))
     assert (
@@ -154,3 +153,39 @@ def test_installed_command_prints_no_traceback_on_hostile_input(project):
     assert "case_studies/bomb.md:2:4: error: YAML anchors" in result.stdout
     assert "case_studies/deep.md:2:" in result.stdout and "levels deep" in result.stdout
     assert "case_studies/huge.md:1:1: error: the front matter is 97 KiB" in result.stdout
+
+
+def test_check_reads_mkdocs_yml_as_mkdocs_does(project, monkeypatch):
+    """INHERIT, !ENV and -f: `playbook check` reads the configuration the build reads, with
+    MkDocs' own loader, so the two never disagree about where the library is."""
+    project.write("elsewhere/extra.md", CASE.replace("title: Circles at a hospital", "title: Extra"))
+    project.write("vocab/taxonomy.yml", (project.root / "content/taxonomy.yml").read_text())
+    project.write(
+        "base.yml",
+        "site_name: Base\ndocs_dir: content\ntheme:\n  name: material\nplugins:\n  - search\n"
+        "  - playbook:\n      sources: [elsewhere]\n"
+        "      taxonomy: !ENV [PLAYBOOK_TAXONOMY, content/taxonomy.yml]\n",
+    )
+    project.write("mkdocs.yml", "INHERIT: base.yml\n")
+    monkeypatch.setenv("PLAYBOOK_TAXONOMY", "vocab/missing.yml")
+    result = run("check", "--root", str(project.root))
+    assert "vocab/missing.yml:1:1: error: the taxonomy file is missing" in result.output
+    monkeypatch.delenv("PLAYBOOK_TAXONOMY")
+    result = run("check", "--root", str(project.root))
+    assert "(checked 1 items)" in result.output, result.output  # elsewhere/, by INHERIT
+    project.write("other.yml", "INHERIT: base.yml\nplugins:\n  - search\n  - playbook\n")
+    result = run("check", "-f", str(project.root / "other.yml"))
+    assert "checked 4 items: no problems" in result.output, result.output
+
+
+def test_a_broken_configuration_is_one_line_not_a_traceback(project):
+    project.write(
+        "mkdocs.yml",
+        "site_name: x\ndocs_dir: content\nplugins:\n  - playbook:\n      sources: case_studies\n",
+    )
+    result = subprocess.run(
+        [*PLAYBOOK_BIN, "check", "--root", str(project.root)], capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "mkdocs.yml" in result.stderr and "sources" in result.stderr

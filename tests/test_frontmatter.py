@@ -5,7 +5,7 @@ from __future__ import annotations
 import tracemalloc
 
 import pytest
-from playbook.frontmatter import MAX_DEPTH, read_text
+from playbook.core.frontmatter import MAX_DEPTH, read_text
 
 
 def only_problem(text: str | bytes):
@@ -217,7 +217,7 @@ def test_ordinary_comments_and_hashes_inside_values_stay_allowed():
 
 
 def test_a_comment_swallowing_text_in_any_yaml_file():
-    from playbook.frontmatter import parse_yaml
+    from playbook.core.frontmatter import parse_yaml
 
     data, _positions, problems = parse_yaml("competencies:\n  - name: Priorities #1\n", "t.yml")
     assert data is None and [(p.line, p.col) for p in problems] == [(2, 22)]

@@ -19,8 +19,8 @@ import pytest
 import yaml
 from conftest import build_site
 from mkdocs.exceptions import Abort, BuildError
-from playbook.library import scan
-from playbook.settings import read_settings
+from playbook.mkdocs.config import read_settings
+from playbook.site import scan
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 MANIFEST: list[dict] = yaml.safe_load((HOSTILE / "cases.yml").read_text(encoding="utf-8"))["cases"]

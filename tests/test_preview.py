@@ -5,10 +5,19 @@ from __future__ import annotations
 import os
 
 from conftest import CASE
-from playbook.library import scan
-from playbook.pages import Renderer, generated_pages
-from playbook.preview import Preview
-from playbook.settings import read_settings
+from playbook.mkdocs.config import read_settings
+from playbook.site import scan
+from playbook.site.pages import (
+    Browse,
+    CompetencyIndex,
+    Coverage,
+    Hub,
+    Pack,
+    Renderer,
+    TypeIndex,
+    site_pages,
+)
+from playbook.site.preview import Preview
 
 CASE_PAGE = "case_studies/hospital-circles.md"
 
@@ -29,7 +38,7 @@ class Session:
         previous = self.renderer
         self.renderer = Renderer(library)
         reused = previous is not None and self.renderer.reuse_rankings(previous)
-        plan = self.preview.plan(library, self.renderer, generated_pages(library), self.context)
+        plan = self.preview.plan(library, self.renderer, site_pages(library.taxonomy), self.context)
         return library, plan, reused
 
 
@@ -45,7 +54,7 @@ def test_the_first_build_renders_everything_and_an_unchanged_rebuild_nothing(pro
     library, plan, _ = session.build()
     assert plan.whole
     assert {item.src_uri for item in library} <= plan.changed
-    assert {page.src_uri for page in generated_pages(library)} <= plan.changed
+    assert {page.src_uri for page in site_pages(library.taxonomy)} <= plan.changed
     again, plan, reused = session.build()
     assert not plan.whole and plan.changed == frozenset() and plan.gone == frozenset()
     assert reused  # the related-item rankings were taken over, not computed again
@@ -70,7 +79,7 @@ def test_a_title_edit_renders_the_item_and_every_page_that_shows_it(project):
     edited, plan, _ = session.build()
     assert edited.items["hospital-circles"] is not library.items["hospital-circles"]
     assert edited.items["peer-circles"] is library.items["peer-circles"]
-    generated = {p.key or p.kind: p.src_uri for p in generated_pages(edited)}
+    generated = {_key(p): p.src_uri for p in site_pages(edited.taxonomy)}
     expected = {
         CASE_PAGE,  # its own page
         "playbooks/peer-circles.md",  # "Applied in": the case applies the playbook
@@ -96,6 +105,17 @@ def test_a_title_edit_renders_the_item_and_every_page_that_shows_it(project):
     assert not plan.whole
 
 
+_KINDS = {Browse: "browse", CompetencyIndex: "competencies", Coverage: "coverage", Pack: "pack"}
+
+
+def _key(page) -> str:
+    if isinstance(page, Hub):
+        return page.competency
+    if isinstance(page, TypeIndex):
+        return page.item_type
+    return _KINDS[type(page)]
+
+
 def _shows(session: Session, item_id: str, other: str) -> bool:
     renderer = session.renderer
     item = renderer.library.items[item_id]
@@ -115,7 +135,7 @@ def test_a_competency_edit_ranks_related_items_again(project):
     )
     edited, plan, reused = session.build()
     assert not reused  # competencies changed: the rankings are computed again
-    generated = {p.key or p.kind: p.src_uri for p in generated_pages(edited)}
+    generated = {_key(p): p.src_uri for p in site_pages(edited.taxonomy)}
     # it left one hub and joined another: both change
     assert {generated["feedback-practice"], generated["delegation"]} <= plan.changed
 

@@ -16,10 +16,13 @@ from pathlib import Path
 import pytest
 from conftest import MKDOCS_YML, TEMPLATE, build_site
 from mkdocs.exceptions import Abort, BuildError, PluginError
-from playbook.paper import css_string, qr_data_uri, site_fetcher
+from playbook.outputs.pdf import site_fetcher
+from playbook.site.paper import css_string, qr_data_uri
 
 SITE_URL = "https://lib.example.org/"
-WITH_URL = MKDOCS_YML.replace("site_name: Test library\n", f"site_name: Test library\nsite_url: {SITE_URL}\n")
+WITH_URL = MKDOCS_YML.replace(
+    "site_name: Test library\n", f"site_name: Test library\nsite_url: {SITE_URL}\n"
+)
 TEMPLATE_PDF = "playbooks/review-form/review-form.pdf"
 FRAMEWORK_PDF = "playbooks/circle-milestones/circle-milestones.pdf"
 PACK_PDF = "playbooks/peer-circles/peer-circles-workshop-pack.pdf"
@@ -89,7 +92,9 @@ def printed(project, site):
         "playbooks/peer-circles.md",
         (project.root / "playbooks/peer-circles.md")
         .read_text(encoding="utf-8")
-        .replace("uses: [review-form]", "uses: [circle-milestones, review-form, quarterly-check-in]"),
+        .replace(
+            "uses: [review-form]", "uses: [circle-milestones, review-form, quarterly-check-in]"
+        ),
     )
     return site()
 
@@ -99,7 +104,10 @@ def test_every_template_and_framework_gets_a_pdf_linked_from_its_page(printed):
     for pdf, page in (
         (TEMPLATE_PDF, "playbooks/review-form/index.html"),
         (FRAMEWORK_PDF, "playbooks/circle-milestones/index.html"),
-        ("playbooks/quarterly-check-in/quarterly-check-in.pdf", "playbooks/quarterly-check-in/index.html"),
+        (
+            "playbooks/quarterly-check-in/quarterly-check-in.pdf",
+            "playbooks/quarterly-check-in/index.html",
+        ),
         (PACK_PDF, "playbooks/peer-circles/index.html"),
     ):
         assert (out / pdf).read_bytes().startswith(b"%PDF-"), pdf
@@ -118,11 +126,23 @@ def test_a_template_pdf_is_one_page_with_every_section_and_checklist_item(printe
     for expected in (
         "Quarterly check-in",
         "A one-page check-in between a leader and their coach",
-        "What went well", "What was hard", "Confidence", "Evidence brought",
-        "Next experiment", "Support",
-        "Peer feedback", "A delegated outcome", "Team survey results", "Notes from one-to-ones",
-        "Not yet", "Fully",  # the rating scale's end labels
-        "Leader", "Coach", "Date", "Signature: Leader", "Signature: Coach",
+        "What went well",
+        "What was hard",
+        "Confidence",
+        "Evidence brought",
+        "Next experiment",
+        "Support",
+        "Peer feedback",
+        "A delegated outcome",
+        "Team survey results",
+        "Notes from one-to-ones",
+        "Not yet",
+        "Fully",  # the rating scale's end labels
+        "Leader",
+        "Coach",
+        "Date",
+        "Signature: Leader",
+        "Signature: Coach",
     ):
         assert expected in text, expected
     assert "Facilitator notes" not in text  # the participant's sheet leaves the notes online
@@ -138,7 +158,9 @@ def test_printed_pages_carry_title_date_url_and_a_qr_code_of_the_page(printed):
     html = (printed / "playbooks/review-form/index.html").read_text(encoding="utf-8")
     style = re.search(r"<style>@media print\{@page pb-review-form\{(.*?)</style>", html).group(1)
     assert f'url("{qr_data_uri(SITE_URL + "playbooks/review-form/")}")' in style
-    assert str(css_string(f"Review form\nNo review date · {SITE_URL}playbooks/review-form/")) in style
+    assert (
+        str(css_string(f"Review form\nNo review date · {SITE_URL}playbooks/review-form/")) in style
+    )
 
 
 def test_a_workshop_pack_holds_the_playbook_then_each_item_it_uses_on_new_pages(printed):
@@ -150,7 +172,12 @@ def test_a_workshop_pack_holds_the_playbook_then_each_item_it_uses_on_new_pages(
         for title in ("Peer circles", "Circle milestones", "Review form", "Quarterly check-in"):
             if text.lstrip().startswith(f"{title} "):
                 starts.setdefault(title, number)
-    assert list(starts) == ["Peer circles", "Circle milestones", "Review form", "Quarterly check-in"]
+    assert list(starts) == [
+        "Peer circles",
+        "Circle milestones",
+        "Review form",
+        "Quarterly check-in",
+    ]
     assert starts["Peer circles"] == 1 and sorted(starts.values()) == list(starts.values())
     first = text_of(pack, 1)
     assert "Six leaders meet monthly" in first and "Launch" in first and "Agree norms" in first
@@ -167,7 +194,9 @@ def test_hostile_titles_print_as_text_and_never_break_the_print_style(project, s
     )
     out = site()
     html = (out / "playbooks/review-form/index.html").read_text(encoding="utf-8")
-    style = re.search(r"<style>(@media print\{@page pb-review-form.*?)</style>", html, re.S).group(1)
+    style = re.search(r"<style>(@media print\{@page pb-review-form.*?)</style>", html, re.S).group(
+        1
+    )
     assert "<" not in style and "\\" + "00003c" in style
     assert "<script>alert(1)" not in html
     assert '</style><script>alert(1)</script> "quoted"' in text_of(out / TEMPLATE_PDF)
@@ -229,7 +258,11 @@ def test_a_body_image_outside_the_site_is_refused_and_named_with_its_file(projec
     )
     with caplog.at_level(logging.WARNING, logger="mkdocs.plugins.playbook"):
         site(strict=False)
-    warnings = [r.getMessage() for r in caplog.records if "PDFs read files of the built site" in r.getMessage()]
+    warnings = [
+        r.getMessage()
+        for r in caplog.records
+        if "PDFs read files of the built site" in r.getMessage()
+    ]
     assert any(
         m.startswith("playbooks/circle-milestones.md:") and "https://outside.example/pixel.png" in m
         for m in warnings
@@ -241,7 +274,8 @@ def test_a_body_image_outside_the_site_is_refused_and_named_with_its_file(projec
 def test_a_file_url_image_in_a_body_stops_the_build_before_any_fetch(project, site):
     framework = project.root / "playbooks/circle-milestones.md"
     framework.write_text(
-        framework.read_text(encoding="utf-8") + "\n![passwd](file:///etc/passwd)\n", encoding="utf-8"
+        framework.read_text(encoding="utf-8") + "\n![passwd](file:///etc/passwd)\n",
+        encoding="utf-8",
     )
     with pytest.raises((Abort, PluginError)) as failed:
         site()
@@ -253,7 +287,10 @@ def test_a_file_url_in_front_matter_is_printed_as_text_and_never_fetched(project
     project.write("mkdocs.yml", WITH_URL)
     project.write(
         "playbooks/review-form.md",
-        TEMPLATE.replace("summary: A one-page review.", "summary: See file:///etc/passwd and https://outside.example/x.png"),
+        TEMPLATE.replace(
+            "summary: A one-page review.",
+            "summary: See file:///etc/passwd and https://outside.example/x.png",
+        ),
     )
     with caplog.at_level(logging.WARNING, logger="mkdocs.plugins.playbook"):
         out = site()
@@ -265,7 +302,9 @@ def test_a_file_url_in_front_matter_is_printed_as_text_and_never_fetched(project
 
 
 def test_pdf_false_writes_no_pdfs_no_links_and_no_qr_codes(project, site):
-    project.write("mkdocs.yml", WITH_URL.replace("  - playbook\n", "  - playbook:\n      pdf: false\n"))
+    project.write(
+        "mkdocs.yml", WITH_URL.replace("  - playbook\n", "  - playbook:\n      pdf: false\n")
+    )
     out = site()
     assert not list(out.rglob("*.pdf"))
     html = (out / "playbooks/review-form/index.html").read_text(encoding="utf-8")
@@ -274,7 +313,10 @@ def test_pdf_false_writes_no_pdfs_no_links_and_no_qr_codes(project, site):
 
 
 def test_paper_size_letter_gives_letter_pdfs(project, site):
-    project.write("mkdocs.yml", WITH_URL.replace("  - playbook\n", "  - playbook:\n      paper_size: Letter\n"))
+    project.write(
+        "mkdocs.yml",
+        WITH_URL.replace("  - playbook\n", "  - playbook:\n      paper_size: Letter\n"),
+    )
     out = site()
     assert "612 x 792 pts (letter)" in poppler("pdfinfo", str(out / TEMPLATE_PDF))
 
@@ -300,7 +342,9 @@ def test_a_rebuild_in_the_same_session_renders_only_what_changed(project, caplog
 
 
 def test_names_and_signatures_are_checked_with_their_location(problems_of):
-    text = TEMPLATE.replace("minutes: 20\n", "minutes: 20\nnames: []\nsignatures: [A, B, C, D, E]\n")
+    text = TEMPLATE.replace(
+        "minutes: 20\n", "minutes: 20\nnames: []\nsignatures: [A, B, C, D, E]\n"
+    )
     problems = problems_of("playbooks/review-form.md", text)
     by_line = {p.line: p.message for p in problems}
     assert set(by_line) == {8, 9}, problems

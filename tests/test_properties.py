@@ -10,8 +10,8 @@ import yaml
 from conftest import CASE, MKDOCS_YML, TAXONOMY
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from playbook.library import scan
-from playbook.settings import read_settings
+from playbook.mkdocs.config import read_settings
+from playbook.site import scan
 
 HOSTILE = [
     "<script>alert(1)</script>",

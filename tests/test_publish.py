@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-from playbook.publish import PublishError, builds_dir, complete_builds, publish, rollback
-from playbook.synth import generate
+from playbook.core.synth import generate
+from playbook.outputs.publish import PublishError, builds_dir, complete_builds, publish, rollback
 
 PLAYBOOK = [sys.executable, "-c", "from playbook.cli import main; main()"]
 

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import build_site
-from playbook.library import load
+from conftest import build_site, load
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,8 +28,8 @@ def built(tmp_path_factory) -> Path:
 
 
 def test_bundled_library_checks_clean():
-    from playbook.library import scan
-    from playbook.settings import read_settings
+    from playbook.mkdocs.config import read_settings
+    from playbook.site import scan
 
     library, problems, count = scan(read_settings(ROOT))
     assert problems == [] and library is not None

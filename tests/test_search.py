@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 from conftest import CASE, TAXONOMY, pagefind_fragments
-from playbook import search
-from playbook.search import IndexSource, index_site
+from playbook.outputs import search
+from playbook.outputs.search import IndexSource, index_site
 
 ITEMS = {
     "peer-circles": "/playbooks/peer-circles/",
@@ -94,8 +94,11 @@ def test_pagefind_writes_its_index_and_material_writes_none(project, site):
     assert (
         not list(bundle.glob("pagefind-*ui*")) and not (bundle / "pagefind-highlight.js").exists()
     )
-    # Material's search plugin stays listed (mkdocs.yml) but writes nothing and starts nothing
-    assert not (out / "search").exists()
+    # Material's search plugin stays listed (mkdocs.yml) for the header: the library's pages
+    # carry its own `search: {exclude: true}`, so its index (which no reader downloads) holds
+    # the hand-written pages only
+    docs = json.loads((out / "search/search_index.json").read_text(encoding="utf-8"))["docs"]
+    assert {d["location"].split("#")[0] for d in docs} == {""}
     home = (out / "index.html").read_text(encoding="utf-8")
     assert 'name="search"' not in home  # Material fetches its index only for a form so named
     assert 'data-md-component="search"' not in home  # nor starts its worker
@@ -325,7 +328,7 @@ def test_parts_left_by_a_killed_build_are_swept_by_the_next_one(tmp_path, monkey
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from playbook import search; "
+            "import sys, time; from pathlib import Path; from playbook.outputs import search; "
             "search.MEMORY = Path(sys.argv[1]); source = search.IndexSource(3); "
             "source.take('a/', '<p>part</p>'); print(source.folder, flush=True); time.sleep(60)",
             str(tmp_path),

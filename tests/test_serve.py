@@ -14,12 +14,12 @@ from conftest import CASE, pagefind_fragments
 
 
 @contextmanager
-def _serving(root: Path, tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
+def _serving(root: Path, tmp_path: Path, *args: str) -> Iterator[tuple[str, Path, Path]]:
     """`mkdocs serve` in root: (base URL, the folder holding its site_dir, its log)."""
     temp = tmp_path / "serve-tmp"  # where `mkdocs serve` makes its site_dir
     temp.mkdir()
     log_path = tmp_path / "serve.log"
-    with mkdocs_serve(root, log_path, TMPDIR=str(temp)) as base:
+    with mkdocs_serve(root, log_path, *args, TMPDIR=str(temp)) as base:
         yield base, temp, log_path
 
 
@@ -39,7 +39,7 @@ def _wait_for(url: str, text: str, timeout: float = 60) -> str:
 
 
 def test_serve_rebuilds_when_an_item_or_the_taxonomy_changes(project, tmp_path):
-    with _serving(project.root, tmp_path) as (base, _temp, _log):
+    with _serving(project.root, tmp_path) as (base, _temp, log_path):
         _wait_for(base + "case_studies/hospital-circles/", "Circles at a hospital")
         project.write(
             "case_studies/hospital-circles.md",
@@ -60,6 +60,8 @@ def test_serve_rebuilds_when_an_item_or_the_taxonomy_changes(project, tmp_path):
         )
         body = _wait_for(base + "case_studies/new-draft/", "Work in progress")
         assert "Draft" in body
+        # a plain `mkdocs serve` renders every page again, and says how to render fewer
+        assert "`playbook serve`" in log_path.read_text(encoding="utf-8")
 
 
 def _gone(url: str, timeout: float = 60) -> None:
@@ -77,8 +79,9 @@ def _gone(url: str, timeout: float = 60) -> None:
 
 
 def test_an_edit_renders_only_the_pages_it_changes(project, tmp_path):
-    """The fast preview: MkDocs' dirty rebuild, with exactly the pages that show the edited
-    item marked modified; the search index follows in the background."""
+    """The fast preview (`mkdocs serve --dirty`, as `playbook serve` runs it): MkDocs' dirty
+    rebuild, which renders exactly the pages that show the edited item (their outputs dated
+    back); the search index follows in the background."""
     project.write(
         "case_studies/unrelated.md",
         CASE.replace("title: Circles at a hospital", "title: Unrelated")
@@ -88,7 +91,7 @@ def test_an_edit_renders_only_the_pages_it_changes(project, tmp_path):
         .replace("playbooks: [peer-circles]\n", "")
         .replace("related: [circle-milestones]\n", ""),
     )
-    with _serving(project.root, tmp_path) as (base, temp, log_path):
+    with _serving(project.root, tmp_path, "--dirty") as (base, temp, log_path):
         _wait_for(base + "case_studies/hospital-circles/", "Circles at a hospital")
         (site,) = temp.glob("mkdocs_*")
         kept = {
@@ -111,7 +114,6 @@ def test_an_edit_renders_only_the_pages_it_changes(project, tmp_path):
             assert (site / name / "index.html").stat().st_mtime_ns == mtime, name
         said = log_path.read_text(encoding="utf-8")
         assert "preview: " in said and " pages to render again" in said
-        assert "dirty" not in said  # MkDocs' warning about dirty builds is not shown
         # the search index follows, a moment later
         deadline = time.monotonic() + 60
         while not any(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from playbook.library import load
-from playbook.synth import generate
+from conftest import load
+from playbook.core.synth import generate
 
 
 def test_generated_library_is_valid_and_linked(tmp_path):

@@ -2,30 +2,68 @@
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 from pathlib import Path
 
 import click
 
-from . import problems as report
-from .library import load_taxonomy, scan
-from .models import TYPES
-from .publish import PublishError, publish, rollback
-from .scaffold import ScaffoldError, scaffold
-from .schema import write_schemas
-from .settings import Settings, find_root, read_settings
-
-ROOT = click.option(
-    "--root",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The project folder (holding mkdocs.yml). Default: the nearest one above here.",
-)
+from .core import problems as report
+from .core.library import load_taxonomy
+from .core.scaffold import ScaffoldError, scaffold
+from .core.schema import write_schemas
+from .core.settings import Settings, find_root
+from .core.types import TYPES
+from .outputs.publish import PublishError, publish, rollback
+from .site import scan
 
 
-def _settings(root: Path | None) -> Settings:
-    return read_settings(root if root is not None else find_root(Path.cwd()))
+def _project(function):  # noqa: ANN001, ANN201
+    """--root and --config-file, turned into the project's Settings (as `settings`), read
+    from mkdocs.yml by MkDocs' own config loader: the build's configuration, exactly."""
+
+    @click.option(
+        "--root",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="The project folder (holding mkdocs.yml). Default: the nearest one above here.",
+    )
+    @click.option(
+        "-f",
+        "--config-file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="The MkDocs configuration file. Default: ROOT/mkdocs.yml.",
+    )
+    @functools.wraps(function)
+    def wrapper(root: Path | None, config_file: Path | None, **kwargs):  # noqa: ANN202
+        return function(settings=_settings(root, config_file), **kwargs)
+
+    return wrapper
+
+
+def _config_file(root: Path | None, config_file: Path | None) -> Path:
+    if config_file is not None:
+        return config_file.resolve()
+    return (root if root is not None else find_root(Path.cwd())).resolve() / "mkdocs.yml"
+
+
+def _settings(root: Path | None, config_file: Path | None) -> Settings:
+    from mkdocs.exceptions import Abort, ConfigurationError
+
+    from .mkdocs.config import load_project, settings_of
+
+    path = _config_file(root, config_file)
+    if not path.is_file():
+        raise click.ClickException(
+            f"no MkDocs configuration at {path}: run this in the project (the folder of "
+            "mkdocs.yml, or below it), or give --root or --config-file"
+        )
+    try:
+        return settings_of(*load_project(path))
+    except (ConfigurationError, Abort) as error:  # MkDocs has said what is wrong, above
+        raise click.ClickException(f"{path.name}: {error}") from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -35,7 +73,7 @@ def cli() -> None:
 
 
 @cli.command()
-@ROOT
+@_project
 @click.option(
     "--format",
     "fmt",
@@ -44,9 +82,8 @@ def cli() -> None:
     show_default=True,
     help="text for people, github for Actions annotations, json for tools.",
 )
-def check(root: Path | None, fmt: str) -> None:
+def check(settings: Settings, fmt: str) -> None:
     """Check every item and the taxonomy; exit 1 when there are errors."""
-    settings = _settings(root)
     _library, problems, count = scan(settings)
     if fmt == "json":
         click.echo(report.as_json(problems))
@@ -62,12 +99,11 @@ def check(root: Path | None, fmt: str) -> None:
 
 
 @cli.command()
-@ROOT
+@_project
 @click.argument("kind", metavar="TYPE", type=click.Choice(TYPES))
 @click.argument("title")
-def new(root: Path | None, kind: str, title: str) -> None:
+def new(settings: Settings, kind: str, title: str) -> None:
     """Write a new TYPE item titled TITLE, every key commented, as a draft."""
-    settings = _settings(root)
     taxonomy, _problems = load_taxonomy(settings)
     try:
         made = scaffold(settings, kind, title, taxonomy)
@@ -86,7 +122,7 @@ def new(root: Path | None, kind: str, title: str) -> None:
 
 
 @cli.command()
-@ROOT
+@_project
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -94,9 +130,8 @@ def new(root: Path | None, kind: str, title: str) -> None:
     show_default=True,
     help="Folder for the JSON Schemas (relative to the project).",
 )
-def schema(root: Path | None, out: Path) -> None:
+def schema(settings: Settings, out: Path) -> None:
     """Write a JSON Schema per item type and one for the taxonomy."""
-    settings = _settings(root)
     folder = out if out.is_absolute() else settings.root / out
     for path in write_schemas(folder):
         click.echo(f"wrote {path}")
@@ -115,21 +150,20 @@ def _site(settings: Settings, site_dir: Path | None) -> Path:
 
 
 @cli.command()
-@ROOT
+@_project
 @SITE_DIR
 @click.option("--strict", is_flag=True, help="Fail on warnings too, as `mkdocs build --strict`.")
-def build(root: Path | None, site_dir: Path | None, strict: bool) -> None:
+def build(settings: Settings, site_dir: Path | None, strict: bool) -> None:
     """Build the site into a fresh folder and publish it only if the build succeeded.
 
     The site folder becomes a link to the new build, switched in one rename; the build
     before it is kept for `playbook rollback`. A failed or killed build publishes nothing.
     """
-    settings = _settings(root)
     site = _site(settings, site_dir)
 
     def write(folder: Path, lock_fd: int) -> bool:
         command = [sys.executable, "-m", "mkdocs", "build", "--clean", "--site-dir", str(folder)]
-        command += ["--config-file", str(settings.root / "mkdocs.yml")]
+        command += ["--config-file", str(settings.root / settings.config_file)]
         command += ["--strict"] if strict else []
         return subprocess.run(command, cwd=settings.root, pass_fds=(lock_fd,)).returncode == 0
 
@@ -145,16 +179,30 @@ def build(root: Path | None, site_dir: Path | None, strict: bool) -> None:
 
 
 @cli.command(name="rollback")
-@ROOT
+@_project
 @SITE_DIR
-def rollback_command(root: Path | None, site_dir: Path | None) -> None:
+def rollback_command(settings: Settings, site_dir: Path | None) -> None:
     """Switch the published site back to the build before the current one."""
-    site = _site(_settings(root), site_dir)
+    site = _site(settings, site_dir)
     try:
         done = rollback(site)
     except PublishError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"rolled back {site.name} -> {done.build.name} (from {done.previous.name})")
+
+
+@cli.command(context_settings={"ignore_unknown_options": True})
+@_project
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def serve(settings: Settings, args: tuple[str, ...]) -> None:
+    """Preview the site with live reload, rendering after each save only the pages the edit
+    changes (`mkdocs serve --dirty`). Other arguments go to `mkdocs serve`."""
+    command = [sys.executable, "-m", "mkdocs", "serve", "--dirty"]
+    command += ["--config-file", str(settings.root / settings.config_file), *args]
+    try:
+        sys.exit(subprocess.run(command, cwd=settings.root).returncode)
+    except KeyboardInterrupt:
+        sys.exit(0)
 
 
 def main() -> None:

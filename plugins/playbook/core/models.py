@@ -23,25 +23,6 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
-TYPES = ("playbook", "case-study", "milestone-framework", "feedback-template")
-TYPE_NAMES = {
-    "playbook": "Playbook",
-    "case-study": "Case study",
-    "milestone-framework": "Milestone framework",
-    "feedback-template": "Feedback template",
-}
-TYPE_PLURALS = {
-    "playbook": "Playbooks",
-    "case-study": "Case studies",
-    "milestone-framework": "Milestone frameworks",
-    "feedback-template": "Feedback templates",
-}
-TYPE_SLUGS = {
-    "playbook": "playbooks",
-    "case-study": "case-studies",
-    "milestone-framework": "milestone-frameworks",
-    "feedback-template": "feedback-templates",
-}
 STATUSES = ("published", "draft")
 SECTION_KINDS = ("text", "rating", "checklist")
 DEFAULT_LEVELS = (
@@ -262,14 +243,6 @@ class FeedbackTemplate(ItemBase):
         [], description="Who signs the form: a signature line is printed for each."
     )
     sections: Annotated[list[Section], Field(min_length=1)]
-
-
-MODELS: dict[str, type[ItemBase]] = {
-    "playbook": Playbook,
-    "case-study": CaseStudy,
-    "milestone-framework": MilestoneFramework,
-    "feedback-template": FeedbackTemplate,
-}
 
 
 class Competency(Model):

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from .library import RELATIONS, Item, Library
-from .models import TYPES
+from .library import Item, Library
+from .types import RELATIONS, TYPES
 
 
 def item_record(library: Library, item: Item) -> dict[str, Any]:
@@ -19,11 +19,11 @@ def item_record(library: Library, item: Item) -> dict[str, Any]:
         "source": item.path,
         **fields,
         "links": [
-            {"relation": RELATIONS[link.relation][0], "id": link.target}
+            {"relation": RELATIONS[link.relation].forward, "id": link.target}
             for link in library.outgoing.get(item.id, ())
         ]
         + [
-            {"relation": RELATIONS[link.relation][1], "id": link.source}
+            {"relation": RELATIONS[link.relation].backward, "id": link.source}
             for link in library.incoming.get(item.id, ())
         ],
     }

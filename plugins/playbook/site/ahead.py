@@ -7,15 +7,10 @@ neither do the listing pages (hubs, indexes, browse), so a forked child renders 
 on the second core while the parent converts Markdown, and hands them over in the builder's
 order. The item's body goes in last, in the parent, where BODY stands.
 
-The same worker writes finished pages once every page is converted, from the last one while
-the builder writes from the first, until they meet (Claims; see the plugin's _write_ahead):
-MkDocs fills the theme's template for each page on one core too.
-
 Nothing changes in what is written: a job the child did not do (it failed, or it was not
-started) is done in the parent as before, so errors surface there, as before. What a job logs
-in the child is kept and logged again in the parent when it takes the job's result, so that it
-reaches the builder's handlers (`--strict` counts warnings there) in the order the pages are
-taken. The child is only forked from a process without other threads (a fork copies no
+started) is done in the parent as before, so errors surface there, as before. Jobs render
+templates and do not log; logging is off in the child (`logging.disable`), so that nothing is
+said twice. The child is only forked from a process without other threads (a fork copies no
 thread, and a lock one of them held would stay locked in the child); `mkdocs serve` runs a
 server thread and renders few pages per rebuild anyway.
 """
@@ -47,15 +42,19 @@ class Ahead(Generic[T]):
     def __init__(self) -> None:
         self.process: Any = None
         self.pipe: Connection | None = None
-        self.ready: dict[str, tuple[T | None, list[logging.LogRecord]]] = {}
+        self.ready: dict[str, T | None] = {}
         self.taken = 0
 
-    def start(self, jobs: Sequence[tuple[str, Callable[[], T]]]) -> bool:
-        """Fork a child that runs each job in order. False (and nothing started) where a
-        fork is not safe or not available: every page is then rendered by the caller."""
+    def start(self, jobs: Sequence[tuple[str, Callable[[], T]]]) -> str:
+        """Fork a child that runs each job in order. Returns why nothing was started (a fork
+        is not safe or not available: every page is then rendered by the caller), or ''."""
         self.close()
-        if not jobs or not can_fork():
-            return False
+        if not jobs:
+            return "nothing to render"
+        if not hasattr(os, "fork"):
+            return "this system cannot fork a process"
+        if not can_fork():
+            return f"{threading.active_count() - 1} other thread(s) run in this process"
         context = multiprocessing.get_context("fork")
         receive, send = context.Pipe(duplex=False)
         try:
@@ -64,17 +63,15 @@ class Ahead(Generic[T]):
         finally:
             send.close()
         self.pipe = receive
-        return True
+        return ""
 
     def take(self, key: str) -> T | None:
         """The result of the child's job for key, waiting for it if need be; None if the child
-        did not do it (failed, stopped, or never had it). What the job logged is logged here."""
+        did not do it (failed, stopped, or never had it)."""
         self.receive()
         while self.pipe is not None and key not in self.ready:
             self.receive(wait=True)
-        found, said = self.ready.pop(key, (None, []))
-        for record in said:
-            logging.getLogger(record.name).handle(record)
+        found = self.ready.pop(key, None)
         self.taken += found is not None
         return found
 
@@ -106,47 +103,19 @@ class Ahead(Generic[T]):
             self.process = None
 
 
-class Claims:
-    """A list of n tasks shared by this process, which takes them from the front, and a child
-    forked after this was made, which takes them from the back, until they meet: each side
-    does as many as its speed allows. Each task is taken by one side only."""
-
-    def __init__(self, n: int) -> None:
-        # the tasks below marks[0] are the front's, those from marks[1] on are the back's
-        self.marks = multiprocessing.get_context("fork").Array("q", [0, n])
-
-    def front(self, index: int) -> bool:
-        """This process takes task `index` (in increasing order), unless the back has it."""
-        with self.marks.get_lock():
-            if index >= self.marks[1]:
-                return False
-            self.marks[0] = index + 1
-            return True
-
-    def back(self, index: int) -> bool:
-        """The child takes task `index` (in decreasing order), unless the front has it."""
-        with self.marks.get_lock():
-            if index < self.marks[0]:
-                return False
-            self.marks[1] = index
-            return True
-
-
 def _work(jobs: Sequence[tuple[str, Callable[[], T]]], send: Connection) -> None:
     # the inherited heap goes where the collector never walks it (a walk would touch, and so
     # copy, every page of it); what the jobs make is collected as usual
     gc.freeze()
-    said: list[logging.LogRecord] = []
-    logging.Logger.callHandlers = lambda _, record: said.append(_portable(record))  # type: ignore[method-assign]
-    batch: dict[str, tuple[T | None, list[logging.LogRecord]]] = {}
+    logging.disable(logging.CRITICAL)  # the parent says what there is to say
+    batch: dict[str, T | None] = {}
     try:
         for key, job in jobs:
             try:
                 result: T | None = job()
             except Exception:  # noqa: BLE001 (the parent does it again and reports)
                 result = None
-            batch[key] = (result, said[:])
-            said.clear()
+            batch[key] = result
             if len(batch) >= BATCH:
                 send.send(batch)
                 batch = {}
@@ -155,12 +124,3 @@ def _work(jobs: Sequence[tuple[str, Callable[[], T]]], send: Connection) -> None
         pass
     finally:
         send.close()
-
-
-def _portable(record: logging.LogRecord) -> logging.LogRecord:
-    """The record with its message made (its arguments may not cross to the parent)."""
-    record.msg, record.args = record.getMessage(), None
-    if record.exc_info:
-        record.exc_text = logging.Formatter().formatException(record.exc_info)
-        record.exc_info = None
-    return record

@@ -124,9 +124,7 @@ def generate(
     (root / "content").mkdir(parents=True, exist_ok=True)
     (root / "playbooks").mkdir(exist_ok=True)
     (root / "case_studies").mkdir(exist_ok=True)
-    (root / "mkdocs.yml").write_text(
-        MKDOCS_YML.format(pdf=str(pdf).lower()), encoding="utf-8"
-    )
+    (root / "mkdocs.yml").write_text(MKDOCS_YML.format(pdf=str(pdf).lower()), encoding="utf-8")
     (root / "content" / "taxonomy.yml").write_text(taxonomy_yaml(competencies), encoding="utf-8")
     (root / "content" / "index.md").write_text("# Synthetic library\n", encoding="utf-8")
     n_frameworks = max(1, items // 10)

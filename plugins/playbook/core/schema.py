@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .models import MODELS, TYPE_NAMES, Taxonomy
+from .models import Taxonomy
+from .types import ITEM_TYPES
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -14,9 +15,9 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 def schemas() -> dict[str, dict[str, Any]]:
     """File name -> JSON Schema, one per item type and one for the taxonomy."""
     out: dict[str, dict[str, Any]] = {}
-    for kind, model in MODELS.items():
-        schema = model.model_json_schema()
-        schema["title"] = f"{TYPE_NAMES[kind]} front matter"
+    for kind, item_type in ITEM_TYPES.items():
+        schema = item_type.model.model_json_schema()
+        schema["title"] = f"{item_type.label} front matter"
         out[f"{kind}.schema.json"] = {"$schema": DIALECT, "$id": f"{kind}.schema.json", **schema}
     taxonomy = Taxonomy.model_json_schema()
     taxonomy["title"] = "Taxonomy (content/taxonomy.yml)"

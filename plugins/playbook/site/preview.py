@@ -18,7 +18,7 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from itertools import count
 
-from .library import Item, Library
+from ..core.library import Item, Library
 from .pages import GeneratedPage, Renderer
 
 
@@ -60,12 +60,8 @@ def page_keys(
         )
     everything = tuple(v(item) for item in library)
     for page in pages:
-        if page.kind == "hub":
-            keys[page.src_uri] = tuple(v(i) for i in library.by_competency.get(page.key, ()))
-        elif page.kind == "type-index":
-            keys[page.src_uri] = tuple(v(i) for i in library.by_type.get(page.key, ()))
-        else:  # browse, competencies, coverage, pack: the whole library
-            keys[page.src_uri] = everything
+        shown = page.depends_on(library)
+        keys[page.src_uri] = everything if shown is None else tuple(v(i) for i in shown)
     return keys
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any, ClassVar
 
 from jinja2 import (
     ChoiceLoader,
@@ -23,11 +24,12 @@ from jinja2 import (
 )
 from markupsafe import Markup
 
-from .export import coverage
-from .library import RELATIONS, Item, Library, generated_paths
-from .models import TYPE_NAMES, TYPE_PLURALS, TYPES
-from .paper import PRINTABLE, css_string, pdf_name, qr_data_uri
-from .related import Related, RelatedIndex
+from ..core.export import coverage
+from ..core.library import Item, Library
+from ..core.models import Taxonomy
+from ..core.related import Related, RelatedIndex
+from ..core.types import ITEM_TYPES, PRINTABLE, RELATIONS
+from .paper import css_string, qr_data_uri
 
 # Templates `defer()` what is not the page's own text (cross-links, listings of other pages,
 # chips, write-in lines): a marker stands in its place until the search index has read the
@@ -65,34 +67,116 @@ def text_of(fragment: str) -> Markup:
     return Markup(_SPACE.sub(" ", _TAG.sub(" ", str(fragment))).strip())
 
 
-@dataclass(frozen=True)
 class GeneratedPage:
-    """A page the plugin adds: where it lives, its title, and what renders it."""
+    """A page the plugin adds: where it lives, its title, what it shows, how it renders.
 
-    src_uri: str
-    title: str
-    kind: str  # browse, competencies, hub, type-index, coverage
-    key: str = ""  # the competency id or item type
-    in_nav: bool = True
+    `depends_on` names the items whose change changes the page (None: the whole library),
+    for the fast preview; `context` gives its template what it shows."""
+
+    template: ClassVar[str]
+    in_nav: ClassVar[bool] = True
+
+    def __init__(self, src_uri: str, title: str) -> None:
+        self.src_uri, self.title = src_uri, title
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.src_uri!r})"
+
+    def depends_on(self, library: Library) -> Sequence[Item] | None:
+        return None
+
+    def context(self, library: Library, renderer: Renderer) -> dict[str, Any]:
+        return {}
 
 
-def generated_pages(library: Library) -> list[GeneratedPage]:
-    names = library.taxonomy.names("competencies")
-    fixed = {
-        "browse": "Browse",
-        "competencies": "Competencies",
-        "coverage": "Coverage",
-        "pack": "Print a pack",
-    }
-    pages = []
-    for src_uri, (kind, key) in generated_paths(library.taxonomy).items():
-        if kind == "hub":
-            pages.append(GeneratedPage(src_uri, names[key], kind, key, in_nav=False))
-        elif kind == "type-index":
-            pages.append(GeneratedPage(src_uri, TYPE_PLURALS[key], kind, key))
-        else:
-            pages.append(GeneratedPage(src_uri, fixed[kind], kind))
-    return pages
+class Browse(GeneratedPage):
+    template = "browse.html"
+
+    def context(self, library: Library, renderer: Renderer) -> dict[str, Any]:
+        taxonomy = library.taxonomy
+        facets = [
+            ("type", "Type", [(t.name, t.label) for t in ITEM_TYPES.values()]),
+            ("competency", "Competency", [(c.id, c.name) for c in taxonomy.competencies]),
+            ("level", "Level", [(lv.id, lv.name) for lv in taxonomy.levels]),
+            ("modality", "Modality", [(m.id, m.name) for m in taxonomy.modalities]),
+        ]
+        items = sorted(library, key=lambda i: (i.title.casefold(), i.id))
+        return {"items": items, "facets": facets}
+
+
+class CompetencyIndex(GeneratedPage):
+    template = "competencies.html"
+
+    def context(self, library: Library, renderer: Renderer) -> dict[str, Any]:
+        grouped: dict[str, list[tuple[object, int]]] = {}
+        for c in library.taxonomy.competencies:
+            count = len(library.by_competency.get(c.id, ()))
+            grouped.setdefault(c.group or "Other", []).append((c, count))
+        return {"groups": list(grouped.items())}
+
+
+class Hub(GeneratedPage):
+    """One competency's page: its items by type."""
+
+    template = "hub.html"
+    in_nav = False
+
+    def __init__(self, src_uri: str, title: str, competency: str) -> None:
+        super().__init__(src_uri, title)
+        self.competency = competency
+
+    def depends_on(self, library: Library) -> Sequence[Item] | None:
+        return library.by_competency.get(self.competency, ())
+
+    def context(self, library: Library, renderer: Renderer) -> dict[str, Any]:
+        competency = next(c for c in library.taxonomy.competencies if c.id == self.competency)
+        items = library.by_competency.get(self.competency, ())
+        groups = [(t, [i for i in items if i.type == t]) for t in ITEM_TYPES]
+        return {"competency": competency, "groups": [(t, m) for t, m in groups if m]}
+
+
+class TypeIndex(GeneratedPage):
+    template = "type_index.html"
+
+    def __init__(self, src_uri: str, title: str, item_type: str) -> None:
+        super().__init__(src_uri, title)
+        self.item_type = item_type
+
+    def depends_on(self, library: Library) -> Sequence[Item] | None:
+        return library.by_type.get(self.item_type, ())
+
+    def context(self, library: Library, renderer: Renderer) -> dict[str, Any]:
+        return {"type": self.item_type, "items": library.by_type[self.item_type]}
+
+
+class Coverage(GeneratedPage):
+    template = "coverage.html"
+
+    def context(self, library: Library, renderer: Renderer) -> dict[str, Any]:
+        report = coverage(library, today=renderer.today, stale_after_days=renderer.stale_after_days)
+        return {"report": report}
+
+
+class Pack(GeneratedPage):
+    template = "pack.html"
+
+    def context(self, library: Library, renderer: Renderer) -> dict[str, Any]:
+        groups = [(t, library.by_type.get(t, ())) for t in PRINTABLE]
+        groups = [(t, sorted(items, key=lambda i: i.title.casefold())) for t, items in groups]
+        pdfs = {i.id: renderer.pdf_name(i) for _t, items in groups for i in items}
+        return {"groups": groups, "pdfs": pdfs}
+
+
+def site_pages(taxonomy: Taxonomy) -> list[GeneratedPage]:
+    """Every page the site adds to the library's items; their URLs are reserved."""
+    return [
+        Browse("browse.md", "Browse"),
+        CompetencyIndex("competencies/index.md", "Competencies"),
+        Coverage("coverage.md", "Coverage"),
+        Pack("print.md", "Print a pack"),
+        *(TypeIndex(f"library/{t.slug}.md", t.plural, t.name) for t in ITEM_TYPES.values()),
+        *(Hub(f"competencies/{c.id}.md", c.name, c.id) for c in taxonomy.competencies),
+    ]
 
 
 class Renderer:
@@ -133,8 +217,8 @@ class Renderer:
         self.env.globals.update(
             text_of=text_of,
             names={v: taxonomy.names(v) for v in ("competencies", "modalities", "levels")},
-            type_names=TYPE_NAMES,
-            type_plurals=TYPE_PLURALS,
+            type_names={t.name: t.label for t in ITEM_TYPES.values()},
+            type_plurals={t.name: t.plural for t in ITEM_TYPES.values()},
             pagefind=pagefind,
         )
         self.env.filters["css_string"] = css_string
@@ -199,9 +283,9 @@ class Renderer:
         groups: dict[str, list[Item]] = {}
         items = self.library.items
         for link in self.library.outgoing.get(item.id, ()):
-            groups.setdefault(RELATIONS[link.relation][0], []).append(items[link.target])
+            groups.setdefault(RELATIONS[link.relation].forward, []).append(items[link.target])
         for link in self.library.incoming.get(item.id, ()):
-            label = RELATIONS[link.relation][1]
+            label = RELATIONS[link.relation].backward
             if items[link.source] not in groups.get(label, []):
                 groups.setdefault(label, []).append(items[link.source])
         return list(groups.items())
@@ -254,46 +338,15 @@ class Renderer:
         return {
             "band": f"{item.title}\n{updated} · {address}",
             "qr": qr_data_uri(address) if self.site_url and self.pdfs else None,
-            "pdf": pdf_name(item) if self.pdfs else None,
+            "pdf": self.pdf_name(item),
         }
 
     def page(self, page: GeneratedPage, prefix: str) -> Rendered:
-        library = self.library
-        if page.kind == "hub":
-            competency = next(c for c in library.taxonomy.competencies if c.id == page.key)
-            items = library.by_competency.get(page.key, ())
-            groups = [(t, [i for i in items if i.type == t]) for t in TYPES]
-            groups = [(t, members) for t, members in groups if members]
-            return self._render("hub.html", prefix, competency=competency, groups=groups)
-        if page.kind == "competencies":
-            grouped: dict[str, list[tuple[object, int]]] = {}
-            for c in library.taxonomy.competencies:
-                count = len(library.by_competency.get(c.id, ()))
-                grouped.setdefault(c.group or "Other", []).append((c, count))
-            return self._render("competencies.html", prefix, groups=list(grouped.items()))
-        if page.kind == "type-index":
-            return self._render(
-                "type_index.html", prefix, type=page.key, items=library.by_type[page.key]
-            )
-        if page.kind == "coverage":
-            report = coverage(library, today=self.today, stale_after_days=self.stale_after_days)
-            return self._render("coverage.html", prefix, report=report)
-        if page.kind == "browse":
-            taxonomy = library.taxonomy
-            facets = [
-                ("type", "Type", [(t, TYPE_NAMES[t]) for t in TYPES]),
-                ("competency", "Competency", [(c.id, c.name) for c in taxonomy.competencies]),
-                ("level", "Level", [(lv.id, lv.name) for lv in taxonomy.levels]),
-                ("modality", "Modality", [(m.id, m.name) for m in taxonomy.modalities]),
-            ]
-            items = sorted(library, key=lambda i: (i.title.casefold(), i.id))
-            return self._render("browse.html", prefix, items=items, facets=facets)
-        if page.kind == "pack":
-            groups = [(t, library.by_type.get(t, ())) for t in PRINTABLE]
-            groups = [(t, sorted(items, key=lambda i: i.title.casefold())) for t, items in groups]
-            pdfs = {i.id: pdf_name(i) if self.pdfs else None for _t, items in groups for i in items}
-            return self._render("pack.html", prefix, groups=groups, pdfs=pdfs)
-        raise ValueError(f"unknown generated page kind {page.kind!r}")
+        return self._render(page.template, prefix, **page.context(self.library, self))
+
+    def pdf_name(self, item: Item) -> str | None:
+        """The PDF the build writes beside the item's page, if PDFs are on."""
+        return ITEM_TYPES[item.type].pdf_name(item.id) if self.pdfs else None
 
     def document(self, item: Item, article: str, prefix: str, paper_size: str) -> str:
         """A whole HTML document for WeasyPrint: the item's article and the print styles."""

@@ -21,7 +21,7 @@ import re
 from bisect import bisect_right
 from urllib.parse import unquote
 
-from . import sanitize
+from . import policy
 from .problems import Problem
 
 _AFTER_ALL = 1 << 62
@@ -64,7 +64,7 @@ _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 _ENCODED = re.compile(r"[:%&\\\t\n\r]")  # a scheme, an escape, or characters browsers drop
 _URL_SPACE = re.compile(r"[\t\n\r]")  # browsers drop these from anywhere in a URL
 _URL_TRIM = re.compile(r"^[\x00-\x20]+|[\x00-\x20]+$")  # and these from either end
-# An HTML element's opening, and event-handler attributes: the sanitizer (sanitize.py) drops
+# An HTML element's opening, and event-handler attributes: the filter (policy.py) drops
 # every element and URL scheme outside its allowlist, and every handler
 _ELEMENT = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)(?=[\s/>])")
 _HANDLER = re.compile(r"(?:^|(?<=[\s\"'/{]))(on[a-z]+)\s*=", re.I)
@@ -106,7 +106,7 @@ def check_body(body: str, path: str, body_line: int) -> list[Problem]:
         if code and _in_code(code, at):
             continue
         element = _ELEMENT.match(body, at) if body[at] == "<" else None
-        if element and element.group(1).lower() not in sanitize.TAGS:
+        if element and element.group(1).lower() not in policy.TAGS:
             problems.append(
                 _removed(body, path, body_line, at, f"the HTML element <{element.group(1)}>")
             )
@@ -256,7 +256,7 @@ def _verdict(raw: str, base: str) -> str | None:
             return "is a file: address, pointing at the reader's own disk outside the repository"
         if len(name) == 1:  # C:\Users\... or C:/...: a Windows drive, not a URL scheme
             return "is an absolute file path, outside the repository"
-        return None if name in sanitize.SCHEMES else _Scheme(name)
+        return None if name in policy.SCHEMES else _Scheme(name)
     if url.startswith("\\\\"):  # \\server\share
         return "is an absolute file path, outside the repository"
     if url.startswith("//") or url.startswith("/\\"):

@@ -7,15 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from .models import TYPES, Taxonomy, slugify
+from .models import Taxonomy, slugify
 from .settings import Settings
-
-FOLDERS = {
-    "case-study": "case_studies",
-    "playbook": "playbooks",
-    "milestone-framework": "playbooks",
-    "feedback-template": "playbooks",
-}
+from .types import ITEM_TYPES, TYPES
 
 COMMON = """\
 ---
@@ -159,14 +153,14 @@ def scaffold(settings: Settings, kind: str, title: str, taxonomy: Taxonomy | Non
         raise ScaffoldError(
             f"the title {title!r} gives no usable file name; use letters or digits in it"
         )
-    path = settings.root / FOLDERS[kind] / f"{slug}.md"
+    path = settings.root / ITEM_TYPES[kind].folder / f"{slug}.md"
     competencies = [c.id for c in taxonomy.competencies] if taxonomy else ["strategic-thinking"]
     modalities = [m.id for m in taxonomy.modalities] if taxonomy else []
     levels = [lv.id for lv in taxonomy.levels] if taxonomy else []
     fields = {
         "type": kind,
-        "type_name": kind.replace("-", " ").capitalize(),
-        "noun": kind.replace("-", " "),
+        "type_name": ITEM_TYPES[kind].label,
+        "noun": ITEM_TYPES[kind].label.lower(),
         # a JSON string is a valid YAML double-quoted scalar: any title stays text
         "title": json.dumps(title.strip(), ensure_ascii=False),
         "competency": competencies[0],

@@ -12,59 +12,18 @@ hash, so a rebuild in `mkdocs serve` renders only what changed.
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import io
 import logging
 import mimetypes
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from markupsafe import Markup
+from ..core.library import Library
+from ..core.types import ITEM_TYPES
 
-from .library import Item, Library
-
-PRINTABLE = ("feedback-template", "milestone-framework")
 PAPER_SIZES = ("A4", "Letter")
-
-
-def css_string(text: str) -> Markup:
-    """A CSS string literal for any text, safe inside <style>: everything but letters, digits
-    and spaces becomes a six-digit escape, so no quote, backslash or `</style>` survives."""
-    return Markup(f'"{_CSS_UNSAFE.sub(_css_escape, str(text))}"')
-
-
-_CSS_UNSAFE = re.compile(r"[^A-Za-z0-9 ]")
-
-
-def _css_escape(found: re.Match[str]) -> str:
-    return f"\\{ord(found.group()):06x}"
-
-
-@lru_cache(maxsize=4096)
-def qr_data_uri(url: str) -> str:
-    """A QR code (segno) that opens url, as an SVG data URI for CSS `url()` and <img>."""
-    import segno
-
-    buffer = io.BytesIO()
-    segno.make(url, error="m", micro=False).save(
-        buffer, kind="svg", scale=1.6, border=1, xmldecl=False, nl=False
-    )
-    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def pdf_name(item: Item) -> str | None:
-    """The PDF beside an item's page: its own for templates and frameworks, a workshop pack
-    for playbooks, none for case studies."""
-    if item.type in PRINTABLE:
-        return f"{item.id}.pdf"
-    if item.type == "playbook":
-        return f"{item.id}-workshop-pack.pdf"
-    return None
 
 
 @dataclass(frozen=True)
@@ -79,7 +38,7 @@ class PdfJob:
 def pdf_jobs(library: Library) -> list[PdfJob]:
     jobs = []
     for item in library:
-        name = pdf_name(item)
+        name = ITEM_TYPES[item.type].pdf_name(item.id)
         if name is None:
             continue
         if item.type == "playbook":
@@ -115,15 +74,13 @@ def site_fetcher(site_dir: Path, base_url: str, refused: list[str]):  # noqa: AN
                 parts.path.startswith(base.path)
             )
             if inside:
-                relative = unquote(parts.path[len(base.path):])
+                relative = unquote(parts.path[len(base.path) :])
                 if relative == "" or relative.endswith("/"):
                     relative += "index.html"
                 target = (root / relative).resolve()
                 if target.is_relative_to(root) and target.is_file():
                     mime = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-                    return URLFetcherResponse(
-                        url, target.read_bytes(), {"Content-Type": mime}
-                    )
+                    return URLFetcherResponse(url, target.read_bytes(), {"Content-Type": mime})
             refused.append(url)
             raise OutsideSite(f"{url} is not a file of the built site")
 

@@ -6,7 +6,7 @@ import os
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -21,19 +21,10 @@ from .frontmatter import (
     parse_yaml,
     read_file,
 )
-from .models import (
-    MODELS,
-    SLUG_PATTERN,
-    TYPE_NAMES,
-    TYPE_SLUGS,
-    TYPES,
-    ItemBase,
-    MilestoneFramework,
-    Taxonomy,
-    slugify,
-)
-from .problems import ContentError, Problem, did_you_mean
-from .settings import Settings, read_settings
+from .models import SLUG_PATTERN, ItemBase, MilestoneFramework, Taxonomy, slugify
+from .problems import Problem, did_you_mean
+from .settings import Settings
+from .types import ITEM_TYPES, RELATIONS, TYPES
 from .validation import validate
 
 
@@ -43,28 +34,6 @@ def page_url(src_uri: str) -> str:
     if stem == "index" or stem.endswith("/index"):
         return stem[: -len("index")]
     return stem + "/"
-
-
-def generated_paths(taxonomy: Taxonomy) -> dict[str, tuple[str, str]]:
-    """src_uri -> (kind, key) of every page the site generates; their URLs are reserved.
-    The key is the item type of a type index and the competency id of a hub."""
-    paths = {
-        "browse.md": ("browse", ""),
-        "competencies/index.md": ("competencies", ""),
-        "coverage.md": ("coverage", ""),
-        "print.md": ("pack", ""),
-    }
-    paths.update({f"library/{TYPE_SLUGS[t]}.md": ("type-index", t) for t in TYPES})
-    paths.update({f"competencies/{c.id}.md": ("hub", c.id) for c in taxonomy.competencies})
-    return paths
-
-
-# relation -> (label on the source's page, label on the target's page)
-RELATIONS = {
-    "uses": ("Uses", "Used in"),
-    "applies": ("Applies", "Applied in"),
-    "related": ("Related", "Related"),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,10 +115,9 @@ def _frozen(mapping: Mapping[str, list[Any]]) -> Mapping[str, tuple[Any, ...]]:
 
 def _links_of(item: Item) -> Iterator[tuple[str, str, str | int]]:
     """(target id, relation, key) for each explicit reference an item makes."""
-    meta: Any = item.meta
-    for key, relation in (("uses", "uses"), ("playbooks", "applies"), ("related", "related")):
-        for target in getattr(meta, key, ()):
-            yield target, relation, key
+    for relation in RELATIONS.values():
+        for target in getattr(item.meta, relation.key, ()):
+            yield target, relation.name, relation.key
 
 
 def _assemble(
@@ -290,10 +258,10 @@ def read_item(
         return None, [
             Problem(path, line, col, "'type' must be one word", "valid values: " + ", ".join(TYPES))
         ]
-    if kind not in MODELS:
+    if kind not in ITEM_TYPES:
         line, col = document.positions.of_value(("type",))
         return None, [Problem(path, line, col, f"unknown type '{kind}'", did_you_mean(kind, TYPES))]
-    meta, problems = validate(MODELS[kind], data, document.positions, path)
+    meta, problems = validate(ITEM_TYPES[kind].model, data, document.positions, path)
     if meta is None:
         return None, problems
     assert isinstance(meta, ItemBase)
@@ -354,13 +322,9 @@ class _Refs:
         return cls(document.path, str(item_id), draft, document.positions, lists)
 
 
-_LIST_KEYS = ("competencies", "levels", "modalities", "related", "uses", "playbooks")
 _VOCABULARY = {"competencies": "competency", "levels": "level", "modalities": "modality"}
-_TARGETS = {
-    "uses": ("milestone-framework", "feedback-template"),
-    "playbooks": ("playbook",),
-    "related": TYPES,
-}
+_TARGETS = {relation.key: relation.targets for relation in RELATIONS.values()}
+_LIST_KEYS = (*_VOCABULARY, *_TARGETS)
 
 
 class _Checker:
@@ -410,11 +374,11 @@ class _Checker:
                 refs, loc, f"no item has the id '{target}'", did_you_mean(target, candidates)
             )
         elif other.type not in types:
-            names = " or ".join(TYPE_NAMES[t].lower() + "s" for t in types)
+            names = " or ".join(ITEM_TYPES[t].plural.lower() for t in types)
             self.report(
                 refs,
                 loc,
-                f"'{target}' is a {TYPE_NAMES[other.type].lower()}, but '{key}' takes {names}",
+                f"'{target}' is a {ITEM_TYPES[other.type].label.lower()}, but '{key}' takes {names}",
                 "move it to `related:` if the link is still wanted",
             )
         elif other.draft and not refs.draft:
@@ -574,6 +538,9 @@ def _read(
         item, item_problems = read_item(document, must, settings.docs_prefix)
         if document.body:
             body = check_body(document.body, document.path, document.body_line)
+            if item is None and not must and not settings.clean_pages:
+                # a hand-written page keeps its HTML: nothing will be removed from it
+                body = [p for p in body if p.severity == "error"]
     result = (document, item, item_problems, body)
     if cache is not None and signature:
         cache[file] = (signature, result)
@@ -581,7 +548,9 @@ def _read(
 
 
 def scan(
-    settings: Settings, cache: ReadCache | None = None
+    settings: Settings,
+    cache: ReadCache | None = None,
+    reserved: Callable[[Taxonomy], Mapping[str, str]] | None = None,
 ) -> tuple[Library | None, list[Problem], int]:
     """Read and check everything; return the library (None on errors), problems, item count.
 
@@ -596,9 +565,9 @@ def scan(
     pages: dict[str, str] = {}  # URL -> who publishes there: every page must have its own
     folded: dict[str, str] = {}  # the same, by URL up to letter case and Unicode form
     body_warnings: list[Problem] = []  # what the sanitizer will remove from bodies
-    if taxonomy is not None:
-        for generated in generated_paths(taxonomy):
-            _claim(pages, folded, page_url(generated), f"the generated page {generated}")
+    if taxonomy is not None and reserved is not None:
+        for src_uri, who in reserved(taxonomy).items():
+            _claim(pages, folded, page_url(src_uri), who)
     for file, must in source_files(settings):
         markdown = file.name.endswith(".md") or file.is_symlink()
         document, item, item_problems, checked_body = _read(file, must, markdown, settings, cache)
@@ -661,13 +630,4 @@ def scan(
     return _assemble(settings, taxonomy, items.values(), warnings), list(warnings), count
 
 
-def load(root: Path | str, settings: Settings | None = None) -> Library:
-    """Load and check the library of the project at `root`; raise ContentError on errors."""
-    settings = settings or read_settings(Path(root))
-    library, problems, _count = scan(settings)
-    if library is None:
-        raise ContentError([p for p in problems if p.severity == "error"])
-    return library
-
-
-__all__ = ["Item", "Library", "Link", "RELATIONS", "load", "scan", "replace"]
+__all__ = ["Item", "Library", "Link", "scan", "replace"]

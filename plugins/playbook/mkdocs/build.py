@@ -1,0 +1,596 @@
+"""One MkDocs build of the library, and what a `mkdocs serve` session keeps between builds.
+
+The plugin's events hand their work to a `SiteBuild`, made anew by each `on_config` (so a
+build's state is reset in one place: by making a new one), and to the `Session`, which lives
+as long as the plugin (MkDocs keeps a plugin that has `on_startup` across serve rebuilds).
+Only MkDocs' and Material's public plugin API is used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import gc
+import hashlib
+import html
+import logging
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup, escape
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
+
+from ..core.library import Item, ReadCache, page_url
+from ..core.types import ITEM_TYPES
+from ..outputs.export import write_export
+from ..outputs.pdf import PdfWriter, pdf_jobs, printed_ids
+from ..outputs.search import (
+    OUTPUT as SEARCH_OUTPUT,
+)
+from ..outputs.search import (
+    BackgroundIndexer,
+    IndexSource,
+    IndexStats,
+    SearchIndexError,
+    index_site,
+)
+from ..site import scan
+from ..site.ahead import BODY, Ahead
+from ..site.markup import ContributorHtml
+from ..site.pages import GeneratedPage, Rendered, Renderer, fill_in, prefix_of, site_pages
+from ..site.preview import Plan, Preview
+from .config import PlaybookConfig, settings_of
+from .nav import NAV, cached_nav, replace_templates
+
+log = logging.getLogger("mkdocs.plugins.playbook")
+
+ASSETS = ("playbook.css", "print.css", "browse.js", "pack.js")
+SEARCH_ASSETS = ("search.css", "search.js")  # with `search: pagefind` only
+ASSET_DIR = "assets/playbook"
+# Without site_url, PDFs still need one origin for their links and their URL fetcher
+NO_SITE_URL = "https://site.invalid/"
+SEARCH_PARTIAL = "partials/search.html"
+# Plugins that cannot work beside ours, and why: said as an error, never a traceback
+UNSUPPORTED = {
+    "i18n": (
+        "mkdocs-static-i18n rebuilds the file list of each language from docs_dir and drops "
+        "every page it cannot place there (the library's items live in their own folders, and "
+        "its hubs and indexes have no source file), then builds each language again inside "
+        "the first build. Remove `i18n` from plugins in mkdocs.yml (the library is published in "
+        "one language), or build the translated pages as a separate site"
+    ),
+}
+EPOCH = (0, 0)  # an output's times set so, MkDocs' dirty build takes the page as modified
+STUB_TIME = (1, 1)  # a generated page's stand-in source: newer than EPOCH only
+
+
+def _log_indexed(stats: IndexStats | SearchIndexError) -> None:
+    if isinstance(stats, SearchIndexError):  # serve, in the background: the site still shows
+        log.error(f"search: {stats}")
+        return
+    log.info(
+        "search: Pagefind indexed %d pages (of %d HTML files) in %.1f s",
+        stats.pages,
+        stats.files,
+        stats.seconds,
+    )
+
+
+def _folder_stamp(folder: str | None) -> tuple[tuple[str, int], ...]:
+    """The files of a theme's custom_dir and their modification times."""
+    if not folder or not os.path.isdir(folder):
+        return ()
+    return tuple(
+        sorted(
+            (str(path), path.stat().st_mtime_ns)
+            for path in Path(folder).rglob("*")
+            if path.is_file()
+        )
+    )
+
+
+def _safe_striptags(value: Any) -> Markup:
+    """Jinja's striptags unescapes entities; printed raw by Material (e.g. in <title>), a title
+    like `</title><script>` would become markup again. Strip, then escape once more."""
+    return escape(Markup(str(value)).striptags())
+
+
+def _search_plugin(config: Any) -> Any:
+    plugins = config.plugins
+    return plugins.get("material/search") or plugins.get("search")
+
+
+@dataclass
+class Session:
+    """What lives as long as the plugin: in `mkdocs serve`, across rebuilds."""
+
+    serving: bool = False
+    dirty: bool = False  # `mkdocs serve --dirty` (`playbook serve`): MkDocs' dirty rebuilds
+    live: bool = False  # a server is up: index in the background
+    read_cache: ReadCache = field(default_factory=dict)  # parsed files, while unchanged
+    preview: Preview = field(default_factory=Preview)  # what the previous build rendered
+    pdf_writer: PdfWriter = field(default_factory=PdfWriter)  # reuses unchanged PDFs
+    indexer: BackgroundIndexer = field(default_factory=BackgroundIndexer)
+    renderer: Renderer | None = None  # the previous build's: its related rankings
+    documents: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> PDF source, URL
+    indexed: set[str] = field(default_factory=set)  # src_uris marked for Pagefind
+    markup: ContributorHtml = field(default_factory=ContributorHtml)
+    said: set[str] = field(default_factory=set)  # notes logged once a session
+    stubs: Path | None = None  # dirty rebuilds: the generated pages' stand-in sources
+
+    def start(self, command: str, dirty: bool) -> None:
+        self.serving, self.dirty, self.live = command == "serve", dirty, False
+        self.said = set()
+
+    def note(self, text: str) -> None:
+        """Log an info line: once a `mkdocs serve` session (its rebuilds would repeat it)."""
+        if text not in self.said:
+            log.info(text)
+        if self.serving:
+            self.said.add(text)
+
+    def close(self) -> None:
+        self.indexer.cancel()
+        if self.stubs is not None:
+            shutil.rmtree(self.stubs, ignore_errors=True)
+            self.stubs = None
+
+    def stub(self, src_uri: str) -> str:
+        """An empty source file for a generated page in a dirty rebuild, dated near the
+        epoch: MkDocs renders the page again only if its output is dated older (see
+        SiteBuild._plan), as for a page with a real source."""
+        if self.stubs is None:
+            self.stubs = Path(tempfile.mkdtemp(prefix="playbook-preview-"))
+        path = self.stubs / src_uri
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch()
+            os.utime(path, STUB_TIME)
+        return str(path)
+
+    def forget(self) -> None:
+        """After a failed build: pages may be half written; the next renders them all."""
+        self.preview.forget()
+
+
+class SiteBuild:
+    """One build: the checked library, its renderer, and what the page events share."""
+
+    def __init__(self, config: Any, options: PlaybookConfig, session: Session) -> None:
+        if not config.use_directory_urls:
+            raise PluginError(
+                "the playbook plugin needs use_directory_urls: true (the MkDocs default); "
+                "remove `use_directory_urls: false` from mkdocs.yml"
+            )
+        for name, why in UNSUPPORTED.items():
+            if name in config.plugins:
+                raise PluginError(f"the playbook plugin cannot work beside `{name}`: {why}")
+        self.options, self.session = options, session
+        self.settings = settings_of(config, options)
+        self.pagefind = options.search == "pagefind"
+        self.assets = ASSETS + SEARCH_ASSETS if self.pagefind else ASSETS
+        if session.serving:
+            session.indexer.cancel()  # it would read pages this build is about to rewrite
+        library, problems, count = scan(
+            self.settings, session.read_cache if session.serving else None
+        )
+        if library is None:
+            session.forget()
+            errors = [p for p in problems if p.severity == "error"]
+            report = "\n".join(str(p) for p in errors)
+            raise PluginError(
+                f"the playbook library has {len(errors)} error(s); nothing was built and "
+                f"the previous site is untouched:\n{report}"
+            )
+        for warning in library.warnings:
+            log.warning(str(warning))
+        self.every_item = library  # drafts too: a build must leave theirs out
+        self.library = library if session.serving else library.published()
+        custom_dir = config.theme.custom_dir
+        self.renderer = Renderer(
+            self.library,
+            override_dirs=[Path(custom_dir)] if custom_dir else [],
+            related_limit=options.related_limit,
+            stale_after_days=options.stale_after_days,
+            site_url=config.site_url,
+            pdfs=options.pdf,
+            pagefind=self.pagefind,
+        )
+        if session.serving and session.renderer is not None:
+            self.renderer.reuse_rankings(session.renderer)
+        session.renderer = self.renderer
+        self.pdf_jobs = pdf_jobs(self.library) if options.pdf else []
+        self.printed = printed_ids(self.pdf_jobs)
+        if session.serving:  # a dirty rebuild renders only some pages: keep the others'
+            session.documents = {k: v for k, v in session.documents.items() if k in self.printed}
+        else:
+            session.documents, session.indexed = {}, set()
+        self.items: dict[str, Item] = {}  # src_uri -> item
+        self.pages: dict[str, GeneratedPage] = {}  # src_uri -> generated page
+        self.pending: dict[str, tuple[str, ...]] = {}  # deferred fragments, until post_page
+        self.ahead: Ahead[Rendered] = Ahead()
+        self.index_source: IndexSource | None = None
+        self.nav: Any = None
+        self.plan: Plan | None = None
+        for name in self.assets:
+            target = config.extra_css if name.endswith(".css") else config.extra_javascript
+            if f"{ASSET_DIR}/{name}" not in [str(x) for x in target]:
+                target.append(f"{ASSET_DIR}/{name}")
+        if session.markup not in config.markdown_extensions:
+            config.markdown_extensions.append(session.markup)
+        self.material_search = self._material_search(config)
+        log.info("library: %d items checked, %d published", count, len(self.library))
+        if not session.serving:
+            # the library lives as long as the build: keep the collector from walking it
+            # again and again (0.3 to 0.5 s of 1.5 s of collections at 5,000 items)
+            gc.freeze()
+
+    def _material_search(self, config: Any) -> Any:
+        """With `search: pagefind`, Material's search plugin (which mkdocs.yml keeps listed)
+        stays for the header's search button and box, which our partial fills; the library's
+        pages carry Material's own `search: {exclude: true}`, so it indexes only the
+        hand-written pages, in an index nobody downloads."""
+        found = _search_plugin(config)
+        if not self.pagefind:
+            return None
+        if found is None or not getattr(found.config, "enabled", False):
+            log.warning(
+                "search: pagefind puts the search box in Material's header, which shows it only "
+                "when Material's search plugin is listed and enabled: add `- search` before "
+                "`- playbook` under plugins in mkdocs.yml (the index is written either way)"
+            )
+            return None
+        self.session.note(
+            "search: Pagefind indexes the site after the build; Material's search plugin "
+            "skips the library's pages (set `search: material` in the playbook plugin's "
+            "options to use it instead)"
+        )
+        return found
+
+    # ------------------------------------------------------------------ files
+
+    def files(self, files: Files, config: Any) -> Files:
+        """Items are their real source files (in docs_dir as MkDocs listed them, elsewhere
+        added with the project as their source folder), kept out of the nav; drafts leave a
+        build; the generated pages and our assets are added."""
+        prefix, root = self.settings.docs_prefix, self.settings.root
+        in_docs = {f.src_uri: f for f in files}
+        if self.settings.taxonomy.startswith(prefix):
+            taxonomy = in_docs.get(self.settings.taxonomy.removeprefix(prefix))
+            if taxonomy is not None:
+                files.remove(taxonomy)
+        for item in self.every_item:
+            found = in_docs.get(item.src_uri) if item.path.startswith(prefix) else None
+            if item.id not in self.library.items:  # a draft, in a build
+                if found is not None:
+                    files.remove(found)
+                continue
+            if found is None:
+                found = File(
+                    item.path,
+                    src_dir=str(root),
+                    dest_dir=config.site_dir,
+                    use_directory_urls=True,
+                    inclusion=InclusionLevel.NOT_IN_NAV,
+                )
+                files.append(found)
+            else:
+                found.inclusion = InclusionLevel.NOT_IN_NAV
+            self.items[item.src_uri] = item
+        stubs = self.session.serving and self.session.dirty
+        for page in site_pages(self.library.taxonomy):
+            inclusion = InclusionLevel.INCLUDED if page.in_nav else InclusionLevel.NOT_IN_NAV
+            source = {"abs_src_path": self.session.stub(page.src_uri)} if stubs else {"content": ""}
+            files.append(File.generated(config, page.src_uri, inclusion=inclusion, **source))
+            self.pages[page.src_uri] = page
+        assets = resources.files("playbook") / "assets"
+        for name in self.assets:
+            files.append(
+                File.generated(config, f"{ASSET_DIR}/{name}", content=(assets / name).read_bytes())
+            )
+        if self.session.serving:
+            self._plan(files, config)
+        else:
+            self._render_ahead(files)
+            if self.pagefind:
+                self.index_source = IndexSource(len(files))
+        return files
+
+    def _render_ahead(self, files: Files) -> None:
+        """Start a second process rendering our pages (see site/ahead.py) while MkDocs
+        converts Markdown; not with templates of ours overridden in custom_dir, which may use
+        the item's body in other ways than printing it where it stands."""
+        if self.renderer.overridden:
+            self.session.note(
+                "pages: rendered in this process only: templates of ours are overridden in "
+                "custom_dir, and may use an item's body in other ways than printing it"
+            )
+            return
+        jobs = []
+        for file in files.documentation_pages():
+            prefix = prefix_of(file.url)
+            item, page = self.items.get(file.src_uri), self.pages.get(file.src_uri)
+            if item is not None:
+                jobs.append(
+                    (file.src_uri, functools.partial(self.renderer.item, item, BODY, prefix))
+                )
+            elif page is not None:
+                jobs.append((file.src_uri, functools.partial(self.renderer.page, page, prefix)))
+        why = self.ahead.start(jobs)
+        if why:
+            log.info("pages: rendered in this process only (no second process: %s)", why)
+
+    def _plan(self, files: Files, config: Any) -> None:
+        """Serve: find the pages this build must render. In a dirty rebuild (`mkdocs serve
+        --dirty`), MkDocs renders a page whose output is older than its source: the outputs
+        of the pages the edit changes are dated back so that it renders them too."""
+        written = files.documentation_pages()
+        ours = set(self.items) | set(self.pages)
+        config_file = Path(config.config_file_path or ".")
+        context = (
+            str(config_file),
+            config_file.stat().st_mtime_ns if config_file.is_file() else 0,
+            config.site_dir,
+            self.library.taxonomy,
+            tuple(sorted(f.src_uri for f in written if f.src_uri not in ours)),
+            tuple(sorted((k, repr(v)) for k, v in self.options.items())),
+            _folder_stamp(config.theme.custom_dir),
+        )
+        started = time.perf_counter()
+        plan = self.plan = self.session.preview.plan(
+            self.library, self.renderer, self.pages.values(), context
+        )
+        self.session.indexed &= ours
+        if not self.session.dirty:
+            if self.options.fast_preview:
+                self.session.note(
+                    "preview: `mkdocs serve` renders every page after each edit; "
+                    "`playbook serve` (or `mkdocs serve --dirty`) renders only the pages the "
+                    "edit changes"
+                )
+            return
+        if not self.options.fast_preview:
+            plan = Plan(whole=True, changed=plan.changed, gone=plan.gone)
+        for file in written:
+            if plan.whole or file.src_uri in plan.changed:
+                with contextlib.suppress(OSError):  # not written yet: rendered anyway
+                    os.utime(file.abs_dest_path, EPOCH)
+        if not plan.whole:
+            log.info(
+                "preview: %d of %d pages to render again (found in %.2f s)",
+                len(plan.changed),
+                len(ours),
+                time.perf_counter() - started,
+            )
+
+    # ------------------------------------------------------------------ pages
+
+    def markdown(self, page: Page, markdown: str) -> str:
+        """An item's Markdown is the body the core read (MkDocs' own front matter reader is
+        lenient), and its front matter is the library's, not Material's: Material reads keys
+        such as `status`, `template` or `icon` from page.meta. The contributor-HTML filter is
+        on for items (and for hand-written pages with `clean_pages`)."""
+        item = self.items.get(page.file.src_uri)
+        self.session.markup.active = item is not None or (
+            self.options.clean_pages and page.file.src_uri not in self.pages
+        )
+        if item is None:
+            return markdown
+        page.meta = {}
+        return item.body
+
+    def content(self, page: Page, html_text: str, config: Any) -> str:
+        self.session.markup.active = False
+        src_uri = page.file.src_uri
+        prefix = prefix_of(page.url)
+        item = self.items.get(src_uri)
+        generated = self.pages.get(src_uri)
+        indexed = self.session.indexed
+        if item is not None:
+            self._set_meta(page, item.title, description=item.meta.summary)
+            if not self.pagefind:
+                page.meta["tags"] = self._search_tags(item)
+                page.meta["search"] = {"boost": 2}
+            elif not item.draft:
+                indexed.add(src_uri)  # item.html marks it with data-pagefind-body
+            else:
+                indexed.discard(src_uri)
+            rendered = self._item_ahead(src_uri, html_text) or self.renderer.item(
+                item, html_text, prefix
+            )
+            if item.id in self.printed:
+                self.session.documents[item.id] = (
+                    self.renderer.document(item, rendered.whole(), prefix, self.options.paper_size),
+                    self.base_url(config) + item.url,
+                )
+            return self._index_part(src_uri, self._later(src_uri, rendered))
+        if generated is not None:
+            self._set_meta(page, generated.title)
+            rendered = self.ahead.take(src_uri) or self.renderer.page(generated, prefix)
+            return self._later(src_uri, rendered)
+        # A hand-written page: Material prints the title and description of its front
+        # matter raw; escape them (and add nothing to page.meta that was not there: Material
+        # lays out a page with front matter differently)
+        if isinstance(page.meta.get("title"), str):
+            page.meta["title"] = str(escape(html.unescape(page.meta["title"])))
+        elif page.title:  # from its first heading: MkDocs' weak property, set for this page
+            page.title = str(escape(html.unescape(page.title)))
+        if "description" in page.meta:
+            page.meta["description"] = str(escape(str(page.meta["description"])))
+        indexed.discard(src_uri)
+        # Material's own way to keep a page out of search, `search: {exclude: true}` in its
+        # front matter, keeps a hand-written page out of Pagefind's index too
+        wanted = page.meta.get("search")
+        excluded = isinstance(wanted, dict) and bool(wanted.get("exclude"))
+        if self.pagefind and not excluded:
+            # a result without filters: a chosen filter chip leaves these pages out
+            indexed.add(src_uri)
+            return self._index_part(
+                src_uri, f'<div class="pb-page" data-pagefind-body>\n{html_text}\n</div>'
+            )
+        return html_text
+
+    def _set_meta(self, page: Page, title: str, description: Any = None) -> None:
+        """Material prints page.title and the meta description unescaped: store them escaped.
+        With Pagefind, Material's search skips the library's pages."""
+        page.meta["title"] = str(escape(title))
+        if isinstance(description, str):
+            page.meta["description"] = str(escape(description))
+        elif "description" in page.meta:
+            page.meta["description"] = str(escape(str(page.meta["description"])))
+        if self.pagefind and page.file.src_uri in self.items.keys() | self.pages.keys():
+            page.meta["search"] = {"exclude": True}
+
+    def _search_tags(self, item: Item) -> list[str]:
+        names = self.library.taxonomy.names
+        meta: Any = item.meta
+        tags = [names("competencies").get(cid, cid) for cid in meta.competencies]
+        tags += [names("modalities").get(m, m) for m in getattr(meta, "modalities", ())]
+        tags += [names("levels").get(lv, lv) for lv in meta.levels]
+        tags.append(ITEM_TYPES[item.type].label)
+        return [str(escape(tag)) for tag in tags]
+
+    def _index_part(self, src_uri: str, part: str) -> str:
+        """In a build, mark what Pagefind reads of the page (see search.IndexSource)."""
+        if self.index_source is None or src_uri not in self.session.indexed:
+            return part
+        return self.index_source.mark(part)
+
+    def _item_ahead(self, src_uri: str, body_html: str) -> Rendered | None:
+        """The item's page from the second process, its body in place; None if not there."""
+        rendered = self.ahead.take(src_uri)
+        if rendered is None or rendered.html.count(BODY) != 1:
+            return None
+        return Rendered(rendered.html.replace(BODY, body_html), rendered.later)
+
+    def _later(self, src_uri: str, rendered: Rendered) -> str:
+        """Keep the deferred fragments until search has read the page (see pages.LATER)."""
+        if rendered.later:
+            self.pending[src_uri] = rendered.later
+        return rendered.html
+
+    def env(self, env: Any, config: Any) -> Any:
+        env.filters["striptags"] = _safe_striptags
+        features = config.theme.get("features") or []
+        replaced: dict[str, str] = {}
+        if "toc.integrate" not in features:
+            outside = set(self.items) | {u for u, p in self.pages.items() if not p.in_nav}
+            replaced[NAV] = cached_nav(env, outside, self.nav)
+        if self.material_search is not None:
+            # the header's search box on Pagefind; overridable as custom_dir/playbook/search.html
+            replaced[SEARCH_PARTIAL] = '{% include "playbook/search.html" %}'
+        replace_templates(env, replaced)
+        return env
+
+    def post_page(self, page: Page, output: str) -> str:
+        later = self.pending.pop(page.file.src_uri, None)
+        if later is not None:
+            output = fill_in(output, later)
+        if self.index_source is not None and page.file.src_uri in self.session.indexed:
+            output = self.index_source.take(page.url, output)
+        return output
+
+    # ------------------------------------------------------------------ data out
+
+    @staticmethod
+    def base_url(config: Any) -> str:
+        return (config.site_url or NO_SITE_URL).rstrip("/") + "/"
+
+    def finish(self, config: Any) -> None:
+        """After every page is written: PDFs and the export."""
+        if self.ahead.taken:
+            log.info("pages: %d rendered ahead by a second process", self.ahead.taken)
+        self.ahead.close()
+        site = Path(config.site_dir)
+        if self.plan is not None and self.session.dirty:
+            _remove_gone(site, self.plan.gone)
+        if self.options.pdf:
+            self._write_pdfs(config)
+        if self.options.export:
+            write_export(site, self.library)
+
+    def index(self, config: Any) -> None:
+        """Pagefind reads the finished site: last, after every plugin has written its pages.
+        In `mkdocs serve`, after each rebuild, in the background."""
+        source, self.index_source = self.index_source, None
+        try:
+            self._index(Path(config.site_dir), source)
+        finally:
+            if source is not None:
+                source.close()
+            gc.unfreeze()  # the build is over: a host process may go on
+
+    def _index(self, site: Path, source: IndexSource | None) -> None:
+        if not self.pagefind:
+            return
+        if not self.session.indexed:
+            # without a single data-pagefind-body, Pagefind would index every page whole
+            shutil.rmtree(site / SEARCH_OUTPUT, ignore_errors=True)
+            log.info("search: no published item or page to index; no search index written")
+            return
+        if self.session.live:
+            # the page shows now; its search results follow in a few seconds
+            self.session.indexer.start(site, done=_log_indexed)
+            return
+        shutil.rmtree(site / SEARCH_OUTPUT, ignore_errors=True)  # a --dirty build's old index
+        try:
+            if source is not None and source.failed is not None:
+                log.info("search: Pagefind reads the site (%s)", source.failed)
+            usable = source is not None and source.failed is None
+            _log_indexed(index_site(site, source=source.folder if usable else None))
+        except SearchIndexError as error:
+            raise PluginError(str(error)) from error
+
+    def fail(self) -> None:
+        self.ahead.close()
+        if self.index_source is not None:
+            self.index_source.close()
+            self.index_source = None
+        gc.unfreeze()
+        self.session.forget()
+
+    def _write_pdfs(self, config: Any) -> None:
+        started = time.perf_counter()
+        assets = resources.files("playbook") / "assets"
+        css = [name for name in ASSETS if name.endswith(".css")]  # what pdf.html links
+        styles = hashlib.sha256(b"".join((assets / n).read_bytes() for n in css)).hexdigest()
+        stats = self.session.pdf_writer.write(
+            Path(config.site_dir),
+            self.base_url(config),
+            self.session.documents,
+            self.pdf_jobs,
+            salt=f"{styles}\0{self.options.paper_size}",
+        )
+        for item_id, urls in stats.refused.items():
+            item = self.library.items[item_id]
+            for url in urls:
+                log.warning(
+                    f"{item.path}: its PDF may not load '{url}': PDFs read files of the built "
+                    "site only (link to a file inside the site, or leave it out)"
+                )
+        log.info(
+            "PDFs: %d written in %.1f s (%d item pages rendered, %d reused)",
+            stats.written,
+            time.perf_counter() - started,
+            stats.rendered,
+            stats.reused,
+        )
+
+
+def _remove_gone(site: Path, gone: frozenset[str]) -> None:
+    """A dirty build keeps site_dir: delete the pages of items deleted or renamed since the
+    previous build (the page and its PDFs; the folder if nothing else is left)."""
+    for src_uri in gone:
+        folder = site / page_url(src_uri)
+        for stale in [folder / "index.html", *folder.glob("*.pdf")]:
+            stale.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # not empty (pages below it), or gone
+            folder.rmdir()

@@ -1,0 +1,85 @@
+"""The plugin's options, and the one way every tool reads a project's configuration:
+MkDocs' own config loader (INHERIT, !ENV and the rest), so that `playbook check` and
+`mkdocs build` read the same mkdocs.yml the same way."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import config_options as c
+from mkdocs.config import load_config
+from mkdocs.config.base import Config
+from mkdocs.config.defaults import MkDocsConfig
+
+from ..core.settings import Settings
+from ..outputs.pdf import PAPER_SIZES
+from ..outputs.search import ENGINES
+
+
+class PlaybookConfig(Config):
+    taxonomy = c.Optional(c.Type(str))
+    """The taxonomy file, relative to mkdocs.yml. Default: DOCS_DIR/taxonomy.yml."""
+    sources = c.ListOfItems(c.Type(str), default=["playbooks", "case_studies"])
+    """Folders (relative to mkdocs.yml) holding library items, outside docs_dir."""
+    related_limit = c.Type(int, default=5)
+    """How many related-by-competency items an item page lists."""
+    stale_after_days = c.Type(int, default=540)
+    """The coverage page lists items whose `updated` date is older than this."""
+    export = c.Type(bool, default=True)
+    """Write library.json and the JSON Schemas into the site."""
+    pdf = c.Type(bool, default=True)
+    """Write PDFs (templates, frameworks, workshop packs) and QR codes; false for fast previews."""
+    paper_size = c.Choice(PAPER_SIZES, default="A4")
+    """The PDFs' paper size. Browser printing uses the printer's paper."""
+    fast_preview = c.Type(bool, default=True)
+    """In `mkdocs serve --dirty` (`playbook serve`), rebuild only the pages an edit changes."""
+    search = c.Choice(ENGINES, default="pagefind")
+    """`pagefind`: a chunked static index, written after the build, behind the header search
+    box. `material`: Material's own search plugin, unchanged."""
+    clean_pages = c.Type(bool, default=False)
+    """Filter raw HTML in hand-written pages too, as in items (for a site whose hand-written
+    pages also come by pull request). Off: they are left as their authors wrote them."""
+
+
+def settings_of(config: MkDocsConfig, options: PlaybookConfig) -> Settings:
+    """Where the library lives, from MkDocs' config and the plugin's options."""
+    config_file = Path(config.config_file_path or "mkdocs.yml").resolve()
+    root = config_file.parent
+    docs_dir = Path(config.docs_dir).resolve()
+    docs = docs_dir.relative_to(root).as_posix() if docs_dir.is_relative_to(root) else str(docs_dir)
+    site_dir = Path(os.path.abspath(config.site_dir))  # not resolved: it may be a link
+    site = site_dir.relative_to(root).as_posix() if site_dir.is_relative_to(root) else str(site_dir)
+    return Settings(
+        root=root,
+        docs_dir=docs,
+        taxonomy=options.taxonomy or f"{docs}/taxonomy.yml",
+        sources=tuple(options.sources),
+        site_dir=site,
+        config_file=config_file.name,
+        clean_pages=options.clean_pages,
+    )
+
+
+def plugin_options(config: MkDocsConfig) -> PlaybookConfig:
+    """The playbook plugin's validated options; the defaults if it is not listed."""
+    plugin: Any = config.plugins.get("playbook")
+    if plugin is not None:
+        return plugin.config
+    options = PlaybookConfig()
+    options.load_dict({})
+    options.validate()
+    return options
+
+
+def load_project(config_file: Path, **overrides: Any) -> tuple[MkDocsConfig, PlaybookConfig]:
+    """mkdocs.yml as MkDocs reads it (raises mkdocs.exceptions.ConfigurationError)."""
+    config = load_config(str(config_file), **overrides)
+    return config, plugin_options(config)
+
+
+def read_settings(root: Path) -> Settings:
+    """The settings of the project whose mkdocs.yml is in `root`."""
+    config, options = load_project(Path(root) / "mkdocs.yml")
+    return settings_of(config, options)

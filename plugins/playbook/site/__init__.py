@@ -1,0 +1,34 @@
+"""The site model: every page the library makes, as data, rendered by Jinja templates.
+
+`scan` is the core's, with the URLs of the site's own pages reserved, so that a file that
+would be published where a generated page is is refused by every tool alike."""
+
+from __future__ import annotations
+
+from ..core.library import Library, ReadCache
+from ..core.library import scan as _core_scan
+from ..core.problems import ContentError, Problem
+from ..core.settings import Settings
+from .pages import site_pages
+
+
+def reserved(taxonomy) -> dict[str, str]:  # noqa: ANN001
+    """src_uri -> who publishes there, for every page the site generates."""
+    return {page.src_uri: f"the generated page {page.src_uri}" for page in site_pages(taxonomy)}
+
+
+def scan(
+    settings: Settings, cache: ReadCache | None = None
+) -> tuple[Library | None, list[Problem], int]:
+    return _core_scan(settings, cache, reserved=reserved)
+
+
+def load(settings: Settings) -> Library:
+    """The checked library; raises ContentError on errors."""
+    library, problems, _count = scan(settings)
+    if library is None:
+        raise ContentError([p for p in problems if p.severity == "error"])
+    return library
+
+
+__all__ = ["load", "reserved", "scan"]
