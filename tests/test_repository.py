@@ -113,3 +113,30 @@ def test_properdocs_builds_the_library_strictly(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert (tmp_path / "site/case_studies").is_dir()
     assert (tmp_path / "site/competencies/strategic-thinking/index.html").is_file()
+
+
+def test_constraints_pin_every_dependency_of_the_project():
+    """A fresh clone installs exactly what the suite passed with: every requirement of
+    pyproject.toml (test extras included) has one pinned version in constraints.txt, and that
+    version is one the requirement allows."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = [*project["dependencies"], *project["optional-dependencies"]["test"]]
+    pinned = {}
+    for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            pinned[canonicalize_name(name)] = version
+    for text in wanted:
+        requirement = Requirement(text)
+        if requirement.marker is not None and not requirement.marker.evaluate():
+            continue
+        version = pinned.get(canonicalize_name(requirement.name))
+        assert version, f"{requirement.name} is not pinned in constraints.txt (scripts/lock.sh)"
+        assert requirement.specifier.contains(version, prereleases=True), (
+            f"constraints.txt pins {requirement.name}=={version}, outside {requirement.specifier}"
+        )
