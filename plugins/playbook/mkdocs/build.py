@@ -11,14 +11,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
-import hashlib
 import html
 import logging
 import os
 import shutil
-import tempfile
 import time
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -28,15 +25,13 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from ..core.library import Item, ReadCache, page_url
-from ..core.types import ITEM_TYPES
+from ..core.library import Item, page_url
 from ..outputs.export import write_export
-from ..outputs.pdf import PdfWriter, pdf_jobs, printed_ids
+from ..outputs.pdf import pdf_jobs, printed_ids, write_pdfs
 from ..outputs.search import (
     OUTPUT as SEARCH_OUTPUT,
 )
 from ..outputs.search import (
-    BackgroundIndexer,
     IndexSource,
     IndexStats,
     SearchIndexError,
@@ -44,11 +39,19 @@ from ..outputs.search import (
 )
 from ..site import scan
 from ..site.ahead import BODY, Ahead
-from ..site.markup import ContributorHtml
-from ..site.pages import GeneratedPage, Rendered, Renderer, fill_in, prefix_of, site_pages
-from ..site.preview import Plan, Preview
+from ..site.pages import (
+    GeneratedPage,
+    Rendered,
+    Renderer,
+    fill_in,
+    prefix_of,
+    search_tags,
+    site_pages,
+)
+from ..site.preview import Plan
 from .config import PlaybookConfig, settings_of
 from .nav import NAV, cached_nav, replace_templates
+from .session import Session
 
 log = logging.getLogger("mkdocs.plugins.playbook")
 
@@ -69,7 +72,6 @@ UNSUPPORTED = {
     ),
 }
 EPOCH = (0, 0)  # an output's times set so, MkDocs' dirty build takes the page as modified
-STUB_TIME = (1, 1)  # a generated page's stand-in source: newer than EPOCH only
 
 
 def _log_indexed(stats: IndexStats | SearchIndexError) -> None:
@@ -106,59 +108,6 @@ def _safe_striptags(value: Any) -> Markup:
 def _search_plugin(config: Any) -> Any:
     plugins = config.plugins
     return plugins.get("material/search") or plugins.get("search")
-
-
-@dataclass
-class Session:
-    """What lives as long as the plugin: in `mkdocs serve`, across rebuilds."""
-
-    serving: bool = False
-    dirty: bool = False  # `mkdocs serve --dirty` (`playbook serve`): MkDocs' dirty rebuilds
-    live: bool = False  # a server is up: index in the background
-    read_cache: ReadCache = field(default_factory=dict)  # parsed files, while unchanged
-    preview: Preview = field(default_factory=Preview)  # what the previous build rendered
-    pdf_writer: PdfWriter = field(default_factory=PdfWriter)  # reuses unchanged PDFs
-    indexer: BackgroundIndexer = field(default_factory=BackgroundIndexer)
-    renderer: Renderer | None = None  # the previous build's: its related rankings
-    documents: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> PDF source, URL
-    indexed: set[str] = field(default_factory=set)  # src_uris marked for Pagefind
-    markup: ContributorHtml = field(default_factory=ContributorHtml)
-    said: set[str] = field(default_factory=set)  # notes logged once a session
-    stubs: Path | None = None  # dirty rebuilds: the generated pages' stand-in sources
-
-    def start(self, command: str, dirty: bool) -> None:
-        self.serving, self.dirty, self.live = command == "serve", dirty, False
-        self.said = set()
-
-    def note(self, text: str) -> None:
-        """Log an info line: once a `mkdocs serve` session (its rebuilds would repeat it)."""
-        if text not in self.said:
-            log.info(text)
-        if self.serving:
-            self.said.add(text)
-
-    def close(self) -> None:
-        self.indexer.cancel()
-        if self.stubs is not None:
-            shutil.rmtree(self.stubs, ignore_errors=True)
-            self.stubs = None
-
-    def stub(self, src_uri: str) -> str:
-        """An empty source file for a generated page in a dirty rebuild, dated near the
-        epoch: MkDocs renders the page again only if its output is dated older (see
-        SiteBuild._plan), as for a page with a real source."""
-        if self.stubs is None:
-            self.stubs = Path(tempfile.mkdtemp(prefix="playbook-preview-"))
-        path = self.stubs / src_uri
-        if not path.is_file():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.touch()
-            os.utime(path, STUB_TIME)
-        return str(path)
-
-    def forget(self) -> None:
-        """After a failed build: pages may be half written; the next renders them all."""
-        self.preview.forget()
 
 
 class SiteBuild:
@@ -397,7 +346,7 @@ class SiteBuild:
         if item is not None:
             self._set_meta(page, item.title, description=item.meta.summary)
             if not self.pagefind:
-                page.meta["tags"] = self._search_tags(item)
+                page.meta["tags"] = [str(escape(t)) for t in search_tags(self.library, item)]
                 page.meta["search"] = {"boost": 2}
             elif not item.draft:
                 indexed.add(src_uri)  # item.html marks it with data-pagefind-body
@@ -448,15 +397,6 @@ class SiteBuild:
             page.meta["description"] = str(escape(str(page.meta["description"])))
         if self.pagefind and page.file.src_uri in self.items.keys() | self.pages.keys():
             page.meta["search"] = {"exclude": True}
-
-    def _search_tags(self, item: Item) -> list[str]:
-        names = self.library.taxonomy.names
-        meta: Any = item.meta
-        tags = [names("competencies").get(cid, cid) for cid in meta.competencies]
-        tags += [names("modalities").get(m, m) for m in getattr(meta, "modalities", ())]
-        tags += [names("levels").get(lv, lv) for lv in meta.levels]
-        tags.append(ITEM_TYPES[item.type].label)
-        return [str(escape(tag)) for tag in tags]
 
     def _index_part(self, src_uri: str, part: str) -> str:
         """In a build, mark what Pagefind reads of the page (see search.IndexSource)."""
@@ -559,15 +499,13 @@ class SiteBuild:
 
     def _write_pdfs(self, config: Any) -> None:
         started = time.perf_counter()
-        assets = resources.files("playbook") / "assets"
-        css = [name for name in ASSETS if name.endswith(".css")]  # what pdf.html links
-        styles = hashlib.sha256(b"".join((assets / n).read_bytes() for n in css)).hexdigest()
-        stats = self.session.pdf_writer.write(
+        stats = write_pdfs(
+            self.session.pdf_writer,
             Path(config.site_dir),
             self.base_url(config),
             self.session.documents,
             self.pdf_jobs,
-            salt=f"{styles}\0{self.options.paper_size}",
+            self.options.paper_size,
         )
         for item_id, urls in stats.refused.items():
             item = self.library.items[item_id]

@@ -182,3 +182,23 @@ class PdfWriter:
         self._pdfs = used_pdfs
         self._refused = {key: self._refused[key] for key in used_documents if key in self._refused}
         return stats
+
+
+PRINT_STYLES = ("playbook.css", "print.css")  # what pdf.html links
+
+
+def write_pdfs(
+    writer: PdfWriter,
+    site: Path,
+    base_url: str,
+    documents: dict[str, tuple[str, str]],
+    jobs: Sequence[PdfJob],
+    paper_size: str,
+) -> PdfStats:
+    """Every job's PDF into the finished site; a change of the print styles or the paper
+    renders everything again."""
+    from importlib import resources
+
+    assets = resources.files("playbook") / "assets"
+    styles = hashlib.sha256(b"".join((assets / n).read_bytes() for n in PRINT_STYLES)).hexdigest()
+    return writer.write(site, base_url, documents, jobs, salt=f"{styles}\0{paper_size}")

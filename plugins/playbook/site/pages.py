@@ -179,6 +179,17 @@ def site_pages(taxonomy: Taxonomy) -> list[GeneratedPage]:
     ]
 
 
+def search_tags(library: Library, item: Item) -> list[str]:
+    """The names a reader sees of an item's competencies, modalities, levels and type: the
+    tags Material's search boosts (`search: material`)."""
+    names = library.taxonomy.names
+    meta: Any = item.meta
+    tags = [names("competencies").get(c, c) for c in meta.competencies]
+    tags += [names("modalities").get(m, m) for m in getattr(meta, "modalities", ())]
+    tags += [names("levels").get(lv, lv) for lv in meta.levels]
+    return [*tags, ITEM_TYPES[item.type].label]
+
+
 class Renderer:
     def __init__(
         self,
