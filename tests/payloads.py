@@ -63,6 +63,9 @@ print("<script>alert('code')</script>")  # shown as code, never run
 <a href=" &#x6A;avascript:alert('body-entity')">entity encoded</a>
 <a href="java&#x09;script:alert('body-tab')">tab inside</a>
 <div markdown="1" onclick="alert('body-md-in-html')">markdown in html</div>
+<span title="&lt;img src=x &#111;nerror=alert('body-tooltip')&gt;">tooltip, entity written</span>
+<abbr title="<img src=x onerror=alert('body-abbr-tooltip')>">abbr</abbr>
+<div class="md-dialog md-dialog--active">a fake dialog, <a href="https://example.org/">sign in again</a></div>
 
 A paragraph with an attribute list.
 {: onclick="alert('body-attr-list')" id="__search" }
@@ -73,6 +76,7 @@ A paragraph with an attribute list.
 [entity javascript](&#106;avascript:alert('body-link-entity'))
 [data link](data:text/html;base64,PHNjcmlwdD5hbGVydCgnZGF0YScpPC9zY3JpcHQ+)
 [attribute list link](https://example.org/){: onclick="alert('body-link-attr')" }
+[tooltip link](https://example.org/ "<img src=x onerror=alert('body-link-tooltip')>")
 [reference javascript][evil]
 [reference data][evil-data]
 ![image javascript](javascript:alert('body-img'))
@@ -102,7 +106,10 @@ def write_payload_library(project: Project, *, pdf: bool = False, clean_pages: b
             "  - playbook\n",
             f"  - playbook:\n      pdf: {str(pdf).lower()}\n"
             f"      clean_pages: {str(clean_pages).lower()}\n",
-        ).replace("  name: material\n", "  name: material\n  font: false\n")
+        ).replace(
+            "  name: material\n",
+            "  name: material\n  font: false\n  features:\n    - content.tooltips\n",
+        )
         + "site_url: https://playbooks.example.org/\n"
         + "markdown_extensions:\n  - admonition\n  - attr_list\n  - md_in_html\n"
         + "  - tables\n  - toc:\n      permalink: true\n  - pymdownx.details\n"

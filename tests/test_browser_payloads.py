@@ -61,10 +61,20 @@ def test_no_payload_runs_on_any_page_or_link(tmp_path):
             ),
         )
         links: dict[str, str] = {}  # each distinct link -> a page that carries it
+        hovered = 0
         for url in pages:
             tab.goto(base + url, wait_until="load")
             tab.mouse.move(640, 450)  # hover, in case a handler waits for the pointer
             tab.keyboard.press("Tab")  # and focus, for autofocus/onfocus payloads
+            # hover and focus every visible element with a title: Material's tooltips
+            # (content.tooltips) show a title as HTML
+            titled = tab.locator("[title]")
+            for n in range(titled.count()):
+                element = titled.nth(n)
+                if element.is_visible():
+                    element.hover(timeout=5000)
+                    element.focus()
+                    hovered += 1
             hrefs = tab.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
             for href in hrefs:
                 links.setdefault(href, url)
@@ -94,7 +104,11 @@ def test_no_payload_runs_on_any_page_or_link(tmp_path):
     assert not executed, f"payloads ran: {executed}"
     assert not errors, f"errors in the browser: {errors}"
     assert followed >= 30, f"only {followed} links followed"
-    print(f"\npayload site: {len(pages)} pages opened, {followed} links followed, 0 ran")
+    assert hovered >= 20, f"only {hovered} elements with a title hovered"
+    print(
+        f"\npayload site: {len(pages)} pages opened, {followed} links followed, "
+        f"{hovered} titles hovered, 0 ran"
+    )
 
 
 def test_payloads_in_urls_do_not_run(tmp_path):

@@ -188,4 +188,4 @@ def test_a_broken_configuration_is_one_line_not_a_traceback(project):
     )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert "mkdocs.yml" in result.stderr and "sources" in result.stderr
+    assert "Error: mkdocs.yml: " in result.stderr and "'sources'" in result.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -60,10 +61,17 @@ def _settings(root: Path | None, config_file: Path | None) -> Settings:
             f"no MkDocs configuration at {path}: run this in the project (the folder of "
             "mkdocs.yml, or below it), or give --root or --config-file"
         )
+    said: list[str] = []
+    handler = logging.Handler(logging.ERROR)
+    handler.emit = lambda record: said.append(record.getMessage())  # type: ignore[method-assign]
+    mkdocs_log = logging.getLogger("mkdocs")
+    mkdocs_log.addHandler(handler)
     try:
         return settings_of(*load_project(path))
-    except (ConfigurationError, Abort) as error:  # MkDocs has said what is wrong, above
-        raise click.ClickException(f"{path.name}: {error}") from None
+    except (ConfigurationError, Abort) as error:  # what MkDocs logged says what is wrong
+        raise click.ClickException(f"{path.name}: " + ("; ".join(said) or str(error))) from None
+    finally:
+        mkdocs_log.removeHandler(handler)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -162,7 +170,9 @@ def build(settings: Settings, site_dir: Path | None, strict: bool) -> None:
     site = _site(settings, site_dir)
 
     def write(folder: Path, lock_fd: int) -> bool:
-        command = [sys.executable, "-m", "mkdocs", "build", "--clean", "--site-dir", str(folder)]
+        # MkDocs' own command, with a failure to write said in one line (a full disk)
+        command = [sys.executable, "-m", "playbook.mkdocs", "build", "--clean"]
+        command += ["--site-dir", str(folder)]
         command += ["--config-file", str(settings.root / settings.config_file)]
         command += ["--strict"] if strict else []
         return subprocess.run(command, cwd=settings.root, pass_fds=(lock_fd,)).returncode == 0

@@ -30,7 +30,7 @@ MAX_PER_FILE = 20
 
 # C0 and C1 controls (tab and line feed aside) and the bidirectional marks, embeddings,
 # overrides and isolates ("Trojan Source"), as the models refuse them in front matter.
-_INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_INVISIBLE = policy.INVISIBLE
 
 _BACKTICK_FENCE = re.compile(r"^[ \t]*(`{3,})[^`\n]*\n.*?(?:^[ \t]*\1`*[ \t]*$|\Z)", re.M | re.S)
 _TILDE_FENCE = re.compile(r"^[ \t]*(~{3,})[^\n]*\n.*?(?:^[ \t]*\1~*[ \t]*$|\Z)", re.M | re.S)
@@ -45,7 +45,7 @@ _TARGET = re.compile(
     r"|<(?P<auto>[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*)>"
     # a raw HTML tag, or an attribute list { href=... } that sets attributes on an element
     r"|<(?P<tag>[A-Za-z][A-Za-z0-9-]*[\s/][^<>]{0,4000})>"
-    r"|\{(?P<attrs>[^{}\n]*=[^{}\n]*)\}"
+    r"|\{(?P<attrs>[^{}\n]*)\}"  # one run of one class: no backtracking
     # a link reference definition at the start of a line: [label]: dest
     r"|^[ \t]{0,3}\[(?:[^\[\]\n\\]|\\.){1,999}\]:[ \t]*\n?[ \t]*(?P<reference>" + _DEST + r")",
     re.M,
@@ -74,10 +74,14 @@ REMOVED_HINT = (
 )
 
 
-def check_body(body: str, path: str, body_line: int) -> list[Problem]:
+def check_body(
+    body: str, path: str, body_line: int, remote_hosts: frozenset[str] | None = frozenset()
+) -> list[Problem]:
     """Located problems of a Markdown body that starts on line `body_line` of file `path`
     (relative to the project root, which relative links may not climb out of)."""
-    problems: list[Problem] = []
+    problems = _limits(body, path, body_line)
+    if problems:
+        return problems  # Markdown, and the checks below, are not given what is too big
     found = None if _plain_ascii(body) else _INVISIBLE.search(body)
     while found:
         line, col = _where(body, found.start(), body_line)
@@ -121,17 +125,36 @@ def check_body(body: str, path: str, body_line: int) -> list[Problem]:
                 where = start + handler.start(1)
                 attribute = f"the event-handler attribute {handler.group(1)}"
                 problems.append(_removed(body, path, body_line, where, attribute))
+            problems += _reserved_attributes(body, path, body_line, raw, start, group)
             targets = list(_attribute_targets(raw, start))
         else:
             if raw.startswith("<"):  # <destination with spaces>
                 raw, start = raw[1:-1], start + 1
             targets = [(group, raw, start)]
+        img_tag = group == "tag" and raw[:4].lower() in ("img ", "img/", "img\t", "img\n")
         for what, raw, start in targets:
+            image = (what == "inline" and _is_image(body, found.start())) or (
+                img_tag and what == "HTML attribute src"
+            )
+            host = policy.remote(raw, remote_hosts) if image and remote_hosts is not None else None
+            if host:
+                line, col = _where(body, start, body_line)
+                problems.append(
+                    Problem(
+                        path,
+                        line,
+                        col,
+                        f"this image is loaded from another site ({host}) by every reader",
+                        "copy the image into the repository and link to it with a relative "
+                        "path, or add the host to the playbook plugin's `remote_hosts` option",
+                    )
+                )
+                continue
             verdict = _verdict(raw, base)
             if verdict is None:
                 continue
             if what == "inline":
-                what = "image" if _is_image(body, found.start()) else "link"
+                what = "image" if image else "link"
             elif what in ("auto", "reference"):
                 what = "link" if what == "auto" else "link reference"
             if isinstance(verdict, _Scheme):
@@ -145,6 +168,90 @@ def check_body(body: str, path: str, body_line: int) -> list[Problem]:
             if len(problems) >= MAX_PER_FILE:
                 return problems
     return problems
+
+
+# What Markdown is given at most: its parser recurses into nested blocks and rescans long
+# runs of brackets, so past these a body could hang or crash a build. Far above real items.
+MAX_BODY = 500_000  # characters
+MAX_LINE = 10_000  # characters on one line
+MAX_DEPTH = 40  # nested HTML blocks, block quotes, or list levels
+MAX_BRACKETS = 5_000  # `[` in one body
+_OPENS = re.compile(r"<(?:div|section|details|blockquote|article|aside)\b", re.I)
+_CLOSES = re.compile(r"</(?:div|section|details|blockquote|article|aside)\s*>", re.I)
+_LIMIT_HINT = "split the text into several items or pages; the site accepts no more in one body"
+
+
+def _limits(body: str, path: str, body_line: int) -> list[Problem]:
+    """A located error for a body larger, wider or deeper than Markdown is given; linear."""
+    if len(body) > MAX_BODY:
+        message = f"the body is {len(body):,} characters long, more than {MAX_BODY:,}"
+        return [Problem(path, body_line, 1, message, _LIMIT_HINT)]
+    if body.count("[") > MAX_BRACKETS:
+        at = body.find("[")
+        line, col = _where(body, at, body_line)
+        message = f"the body holds {body.count('['):,} '[' characters, more than {MAX_BRACKETS:,}"
+        return [Problem(path, line, col, message, _LIMIT_HINT)]
+    if (
+        len(body) <= MAX_LINE
+        and body.count("<") + body.count(">") <= MAX_DEPTH
+        and " " * (2 * MAX_DEPTH) not in body
+    ):
+        return []  # no line too long, nor enough marks or spaces to nest too deep: most bodies
+    depth = 0
+    start = 0
+    number = body_line
+    size = len(body)
+    while start <= size:
+        end = body.find("\n", start)
+        end = size if end == -1 else end
+        if end - start > MAX_LINE:
+            message = f"this line is {end - start:,} characters long, more than {MAX_LINE:,}"
+            return [Problem(path, number, MAX_LINE + 1, message, _LIMIT_HINT)]
+        line = body[start:end]
+        stripped = line.lstrip(" ")
+        quotes = len(stripped) - len(stripped.lstrip("> "))
+        if "<" in line:
+            depth += len(_OPENS.findall(line)) - len(_CLOSES.findall(line))
+        indent = (len(line) - len(stripped)) // 2  # a list level is two spaces or more
+        if max(depth, stripped[:quotes].count(">"), indent) > MAX_DEPTH:
+            message = f"the text is nested more than {MAX_DEPTH} levels deep here"
+            return [Problem(path, number, 1, message, "flatten the nesting; " + _LIMIT_HINT)]
+        start, number = end + 1, number + 1
+    return []
+
+
+_CLASS_OR_TITLE = re.compile(
+    r"(?:^|(?<=[\s\"'{/]))(?P<name>class|title)\s*=\s*"
+    r"(?:\"(?P<dq>[^\"]*)\"|'(?P<sq>[^']*)'|(?P<uq>[^\s\"'=<>`{}]+))",
+    re.I,
+)
+_SHORT_CLASS = re.compile(r"(?:^|(?<=\s))\.(?P<uq>[\w-]+)")
+
+
+def _reserved_attributes(
+    body: str, path: str, body_line: int, raw: str, start: int, group: str
+) -> list[Problem]:
+    """Warnings for what the filter takes from a tag or attribute list, read as a browser
+    reads it (entities decoded): Material's own classes (md-...), markup in a title (which
+    Material's tooltips would show as HTML)."""
+    found = []
+    matches = list(_CLASS_OR_TITLE.finditer(raw))
+    if group == "attrs":
+        matches += list(_SHORT_CLASS.finditer(raw))
+    for match in matches:
+        kind = match.groupdict().get("name") or "class"
+        value_group = next(g for g in ("dq", "sq", "uq") if match.groupdict().get(g) is not None)
+        value = html.unescape(match.group(value_group))
+        where = start + match.start(value_group)
+        if kind.lower() == "class":
+            for name in value.split():
+                if name.lower().startswith(policy.RESERVED_CLASS):
+                    what = f"the class {name} (one of Material's own)"
+                    found.append(_removed(body, path, body_line, where, what))
+        elif "<" in value or ">" in value:
+            what = "the markup in this title (Material shows titles as HTML)"
+            found.append(_removed(body, path, body_line, where, what))
+    return found
 
 
 class _Scheme(str):

@@ -155,6 +155,16 @@ def _assemble(
 def load_taxonomy(settings: Settings) -> tuple[Taxonomy | None, list[Problem]]:
     file = settings.root / settings.taxonomy
     path = settings.taxonomy
+    if file.is_symlink():
+        return None, [
+            Problem(
+                path,
+                1,
+                1,
+                "the taxonomy file is a symbolic link, which is not read",
+                "replace the link with the file itself; links can point outside the repository",
+            )
+        ]
     if not file.is_file():
         return None, [
             Problem(
@@ -198,13 +208,40 @@ def load_taxonomy(settings: Settings) -> tuple[Taxonomy | None, list[Problem]]:
     return (None if problems else taxonomy), problems
 
 
+MAX_ID = 100  # as the models' Slug: an id from a file name obeys the same limit
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkdn", ".mkd")
+
+
+def outside(settings: Settings, path: str) -> bool:
+    """Whether a path of the configuration leaves the project (absolute, `..`, or a link)."""
+    root = settings.root.resolve()
+    return Path(path).is_absolute() or not (root / path).resolve().is_relative_to(root)
+
+
+def _configured_paths(settings: Settings) -> list[Problem]:
+    """The plugin's `sources` and `taxonomy` must be inside the project: what is read is the
+    project's, and an item's page, at its source's path, stays inside the site."""
+    problems = []
+    for key, path in [*(("sources", s) for s in settings.sources), ("taxonomy", settings.taxonomy)]:
+        if outside(settings, path):
+            problems.append(
+                Problem(
+                    settings.config_file,
+                    1,
+                    1,
+                    f"the playbook plugin's {key} '{path}' is outside the project",
+                    f"give a path inside the folder of {settings.config_file}, relative to it "
+                    "(no '..', no absolute path, no link that leads out)",
+                )
+            )
+    return problems
 
 
 def source_files(settings: Settings) -> Iterator[tuple[Path, bool]]:
     """(file, must_be_item) for every Markdown file of the library, symlinks included."""
     seen: set[Path] = set()
-    folders = [(s, True) for s in settings.sources] + [(settings.docs_dir, False)]
+    folders = [(s, True) for s in settings.sources if not outside(settings, s)]
+    folders.append((settings.docs_dir, False))
     for folder, must in folders:
         base = settings.root / folder
         if not base.is_dir():
@@ -217,7 +254,12 @@ def source_files(settings: Settings) -> Iterator[tuple[Path, bool]]:
                     continue
                 # in an item folder, a Markdown file that MkDocs would not read (Item.MD,
                 # item.markdown) is read anyway, to be refused rather than silently left out
-                if name.endswith(".md") or (must and name.lower().endswith(MARKDOWN_SUFFIXES)):
+                # a link of any kind is read, to be refused: MkDocs would publish its target
+                if (
+                    name.endswith(".md")
+                    or (must and name.lower().endswith(MARKDOWN_SUFFIXES))
+                    or file.is_symlink()
+                ):
                     seen.add(file)
                     yield file, must
             for name in dirs:  # a symlinked folder is not walked; say so
@@ -267,6 +309,18 @@ def read_item(
     assert isinstance(meta, ItemBase)
     stem = Path(path).stem
     item_id = meta.id or stem
+    if meta.id is None and len(stem) > MAX_ID:
+        return None, [
+            Problem(
+                path,
+                1,
+                1,
+                f"the file name is {len(stem)} characters long; an id (the file name, without "
+                f".md) has at most {MAX_ID}",
+                f"rename the file to a shorter name, e.g. '{slugify(stem)[:60].strip('-')}.md', "
+                "or set a shorter `id:`",
+            )
+        ]
     if meta.id is None and not _is_slug(stem):
         return None, [
             Problem(
@@ -507,6 +561,17 @@ def _url_collision(
     )
 
 
+def _output_collision(outputs: Mapping[str, str] | None, url: str) -> tuple[str, str] | None:
+    folded = _fold(url)
+    for prefix, what in (outputs or {}).items():
+        if folded == _fold(prefix) or folded.startswith(_fold(prefix)):
+            return (
+                f"this file would be published at /{url}, where the build writes {what}",
+                "rename or move it: that part of the site is the build's own",
+            )
+    return None
+
+
 # ---------------------------------------------------------------- entry points
 
 
@@ -537,9 +602,12 @@ def _read(
     if markdown:
         item, item_problems = read_item(document, must, settings.docs_prefix)
         if document.body:
-            body = check_body(document.body, document.path, document.body_line)
-            if item is None and not must and not settings.clean_pages:
-                # a hand-written page keeps its HTML: nothing will be removed from it
+            # a hand-written page keeps its HTML, images from elsewhere included, unless
+            # clean_pages: then nothing will be removed from it, and only errors stand
+            filtered = item is not None or must or settings.clean_pages
+            hosts = frozenset(settings.remote_hosts) if filtered else None
+            body = check_body(document.body, document.path, document.body_line, hosts)
+            if not filtered:
                 body = [p for p in body if p.severity == "error"]
     result = (document, item, item_problems, body)
     if cache is not None and signature:
@@ -551,12 +619,20 @@ def scan(
     settings: Settings,
     cache: ReadCache | None = None,
     reserved: Callable[[Taxonomy], Mapping[str, str]] | None = None,
+    outputs: Mapping[str, str] | None = None,
 ) -> tuple[Library | None, list[Problem], int]:
     """Read and check everything; return the library (None on errors), problems, item count.
+
+    `reserved` gives the src_uris of the pages the site generates (who publishes there), and
+    `outputs` the folders the build writes its own files to (URL prefix -> what): no file may
+    be published at either.
 
     `cache`, kept by the caller between scans (`mkdocs serve` rebuilds), lets a file whose
     size and modification time did not change be taken as read last time: the same Item
     object, so `is` tells an unchanged item from an edited one. Cross-file checks always run."""
+    problems = _configured_paths(settings)
+    if problems:
+        return None, problems, 0
     taxonomy, problems = load_taxonomy(settings)
     items: dict[str, Item] = {}
     unchecked: list[_Refs] = []  # files whose model failed: still check their references
@@ -589,7 +665,7 @@ def scan(
         if not item_problems and (item is not None or not must):
             src_uri = document.path.removeprefix(docs_prefix)
             url = page_url(src_uri)
-            collision = _url_collision(pages, folded, url)
+            collision = _url_collision(pages, folded, url) or _output_collision(outputs, url)
             if collision:
                 problems.append(Problem(document.path, 1, 1, *collision))
                 continue
@@ -602,16 +678,21 @@ def scan(
             continue
         count += 1
         if item.id in items:
-            line, col = item.positions.of_value(("id",)) if item.meta.id else (1, 1)
-            problems.append(
-                Problem(
-                    item.path,
-                    line,
-                    col,
-                    f"the id '{item.id}' is already used by {items[item.id].path}",
-                    "ids must be unique across the library: rename the file or set another `id:`",
+            # on every file that has it: a pull request's annotation lands on the new file,
+            # whichever of the two the walk met first
+            first = items[item.id]
+            for this, other, said in ((item, first, "already"), (first, item, "also")):
+                line, col = this.positions.of_value(("id",)) if this.meta.id else (1, 1)
+                problems.append(
+                    Problem(
+                        this.path,
+                        line,
+                        col,
+                        f"the id '{item.id}' is {said} used by {other.path}",
+                        "ids must be unique across the library: rename the file or set "
+                        "another `id:`",
+                    )
                 )
-            )
             continue
         items[item.id] = item
     if taxonomy is None:

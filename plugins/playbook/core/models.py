@@ -22,6 +22,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from . import policy
+
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 STATUSES = ("published", "draft")
 SECTION_KINDS = ("text", "rating", "checklist")
@@ -56,7 +58,7 @@ def _real_date(value: Any) -> Any:
 
 # C0/C1 controls (tab and line feed aside) and the bidirectional overrides that make text
 # display differently from what it is ("Trojan Source").
-_INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_INVISIBLE = policy.INVISIBLE
 
 
 def _visible(value: str) -> str:
@@ -245,8 +247,18 @@ class FeedbackTemplate(ItemBase):
     sections: Annotated[list[Section], Field(min_length=1)]
 
 
+def _not_index(value: str) -> str:
+    if value == "index":
+        raise PydanticCustomError(
+            "content",
+            "a competency cannot have the id 'index'",
+            {"hint": "its page would take the place of the competency index; choose another id"},
+        )
+    return value
+
+
 class Competency(Model):
-    id: Slug
+    id: Annotated[Slug, AfterValidator(_not_index)]
     name: Line
     description: Text
     group: Line | None = None

@@ -17,6 +17,7 @@ class Settings:
     site_dir: str = "site"
     config_file: str = "mkdocs.yml"  # relative to root
     clean_pages: bool = False  # hand-written pages' HTML filtered (and so checked) as items'
+    remote_hosts: tuple[str, ...] = ()  # hosts whose images a body may show
 
     @property
     def docs_prefix(self) -> str:

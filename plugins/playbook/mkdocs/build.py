@@ -14,6 +14,7 @@ import gc
 import html
 import logging
 import os
+import re
 import shutil
 import time
 from importlib import resources
@@ -173,6 +174,7 @@ class SiteBuild:
             target = config.extra_css if name.endswith(".css") else config.extra_javascript
             if f"{ASSET_DIR}/{name}" not in [str(x) for x in target]:
                 target.append(f"{ASSET_DIR}/{name}")
+        session.markup.remote_hosts = frozenset(self.settings.remote_hosts)
         if session.markup not in config.markdown_extensions:
             config.markdown_extensions.append(session.markup)
         self.material_search = self._material_search(config)
@@ -365,15 +367,12 @@ class SiteBuild:
             self._set_meta(page, generated.title)
             rendered = self.ahead.take(src_uri) or self.renderer.page(generated, prefix)
             return self._later(src_uri, rendered)
-        # A hand-written page: Material prints the title and description of its front
-        # matter raw; escape them (and add nothing to page.meta that was not there: Material
-        # lays out a page with front matter differently)
-        if isinstance(page.meta.get("title"), str):
-            page.meta["title"] = str(escape(html.unescape(page.meta["title"])))
-        elif page.title:  # from its first heading: MkDocs' weak property, set for this page
-            page.title = str(escape(html.unescape(page.title)))
-        if "description" in page.meta:
-            page.meta["description"] = str(escape(str(page.meta["description"])))
+        # A hand-written page: Material prints some keys of its front matter raw (in this
+        # page and in the nav of every page); escape them, and add nothing to page.meta that
+        # was not there (Material lays out a page with front matter differently)
+        escape_material_meta(page.meta, self.settings.docs_prefix + page.file.src_uri)
+        if "title" not in page.meta and page.title:  # from its first heading: MkDocs' weak
+            page.title = str(escape(html.unescape(page.title)))  # property, set for this page
         indexed.discard(src_uri)
         # Material's own way to keep a page out of search, `search: {exclude: true}` in its
         # front matter, keeps a hand-written page out of Pagefind's index too
@@ -452,10 +451,16 @@ class SiteBuild:
         site = Path(config.site_dir)
         if self.plan is not None and self.session.dirty:
             _remove_gone(site, self.plan.gone)
-        if self.options.pdf:
-            self._write_pdfs(config)
-        if self.options.export:
-            write_export(site, self.library)
+        try:
+            if self.options.pdf:
+                self._write_pdfs(config)
+            if self.options.export:
+                write_export(site, self.library)
+        except OSError as error:  # a full disk, a read-only folder: one line, no traceback
+            where = error.filename or site
+            raise PluginError(
+                f"the site could not be written at {where}: {error.strerror}"
+            ) from error
 
     def index(self, config: Any) -> None:
         """Pagefind reads the finished site: last, after every plugin has written its pages.
@@ -521,6 +526,59 @@ class SiteBuild:
             stats.rendered,
             stats.reused,
         )
+
+
+# The front matter keys Material's templates read (tests/test_hostile_meta.py checks this list
+# against the installed Material's templates), and how each is made safe to print raw.
+MATERIAL_META = {
+    "title": "text",
+    "description": "text",
+    "subtitle": "text",
+    "status": "text",
+    "author": "text",
+    "location": "text",
+    "revision_date": "text",
+    "git_revision_date_localized": "text",
+    "git_creation_date_localized": "text",
+    "hide": "text",
+    "icon": "icon",
+    "template": "template",
+}
+_ICON = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*(?:/[a-z0-9]+(?:[-_][a-z0-9]+)*)+")
+_TEMPLATE = re.compile(r"[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*\.html")
+
+
+def escape_material_meta(meta: dict[str, Any], src_uri: str) -> None:
+    """Text Material prints from a hand-written page's front matter, escaped (entities read as
+    a browser reads them first); an icon or template that is not a plain name is dropped with
+    a warning (they name files that Material includes)."""
+    for key, kind in MATERIAL_META.items():
+        if key not in meta:
+            continue
+        value = meta[key]
+        if kind == "text":
+            meta[key] = _escaped(value)
+        elif not isinstance(value, str) or not (_ICON if kind == "icon" else _TEMPLATE).fullmatch(
+            value
+        ):
+            del meta[key]
+            log.warning(
+                f"{src_uri}: the front matter key '{key}' must name a "
+                + (
+                    "Material icon, e.g. material/account-circle"
+                    if kind == "icon"
+                    else "template, e.g. main.html"
+                )
+                + "; it was left out"
+            )
+
+
+def _escaped(value: Any) -> Any:
+    if isinstance(value, str):
+        return str(escape(html.unescape(value)))
+    if isinstance(value, list):
+        return [_escaped(v) for v in value]
+    return value
 
 
 def _remove_gone(site: Path, gone: frozenset[str]) -> None:

@@ -18,14 +18,28 @@ from ..outputs.pdf import PAPER_SIZES
 from ..outputs.search import ENGINES
 
 
+class _Count(c.Type):
+    """A whole number within bounds, refused with the option's name otherwise."""
+
+    def __init__(self, default: int, low: int, high: int) -> None:
+        super().__init__(int, default=default)
+        self.low, self.high = low, high
+
+    def run_validation(self, value: object) -> int:
+        number = super().run_validation(value)
+        if isinstance(number, bool) or not self.low <= number <= self.high:
+            raise c.ValidationError(f"expected a whole number from {self.low} to {self.high}")
+        return number
+
+
 class PlaybookConfig(Config):
     taxonomy = c.Optional(c.Type(str))
     """The taxonomy file, relative to mkdocs.yml. Default: DOCS_DIR/taxonomy.yml."""
     sources = c.ListOfItems(c.Type(str), default=["playbooks", "case_studies"])
     """Folders (relative to mkdocs.yml) holding library items, outside docs_dir."""
-    related_limit = c.Type(int, default=5)
+    related_limit = _Count(5, 0, 50)
     """How many related-by-competency items an item page lists."""
-    stale_after_days = c.Type(int, default=540)
+    stale_after_days = _Count(540, 1, 36_500)
     """The coverage page lists items whose `updated` date is older than this."""
     export = c.Type(bool, default=True)
     """Write library.json and the JSON Schemas into the site."""
@@ -38,6 +52,9 @@ class PlaybookConfig(Config):
     search = c.Choice(ENGINES, default="pagefind")
     """`pagefind`: a chunked static index, written after the build, behind the header search
     box. `material`: Material's own search plugin, unchanged."""
+    remote_hosts = c.ListOfItems(c.Type(str), default=[])
+    """Hosts whose images an item's body may show (`https://host/...`); by default none: an
+    image from elsewhere is fetched by every reader's browser (a tracking pixel)."""
     clean_pages = c.Type(bool, default=False)
     """Filter raw HTML in hand-written pages too, as in items (for a site whose hand-written
     pages also come by pull request). Off: they are left as their authors wrote them."""
@@ -59,6 +76,7 @@ def settings_of(config: MkDocsConfig, options: PlaybookConfig) -> Settings:
         site_dir=site,
         config_file=config_file.name,
         clean_pages=options.clean_pages,
+        remote_hosts=tuple(h.lower() for h in options.remote_hosts),
     )
 
 

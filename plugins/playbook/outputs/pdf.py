@@ -169,6 +169,8 @@ class PdfWriter:
                             used_documents[key] = self._documents[key]
                 used_pdfs[pdf_key] = data
                 target = site_dir / job.path
+                if not target.resolve().is_relative_to(site_dir.resolve()):  # never elsewhere
+                    raise OutsideSite(f"{job.path} is not a path inside the site")
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(data)
                 stats.written += 1

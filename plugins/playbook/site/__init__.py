@@ -17,10 +17,22 @@ def reserved(taxonomy) -> dict[str, str]:  # noqa: ANN001
     return {page.src_uri: f"the generated page {page.src_uri}" for page in site_pages(taxonomy)}
 
 
+# Folders (and files, as folders of a page's URL) the build writes its own output to
+OUTPUTS = {
+    "pagefind/": "the search index (Pagefind)",
+    "search/search_index.json/": "Material's search index",
+    "schemas/": "the JSON Schemas",
+    "library.json/": "the library's JSON export",
+    "sitemap.xml/": "the sitemap",
+    "sitemap.xml.gz/": "the sitemap",
+    "assets/playbook/": "the plugin's styles and scripts",
+}
+
+
 def scan(
     settings: Settings, cache: ReadCache | None = None
 ) -> tuple[Library | None, list[Problem], int]:
-    return _core_scan(settings, cache, reserved=reserved)
+    return _core_scan(settings, cache, reserved=reserved, outputs=OUTPUTS)
 
 
 def load(settings: Settings) -> Library:

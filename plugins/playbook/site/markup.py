@@ -32,7 +32,7 @@ _CLOSING = re.compile(r"</([A-Za-z][A-Za-z0-9-]*)\s*>\s*\Z")
 _OPENING = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)")
 
 
-def clean_tag(raw: str) -> str:
+def clean_tag(raw: str, remote_hosts: frozenset[str] = frozenset()) -> str:
     """One inline tag (`<span title=x>`, `</span>`, a comment) as the allowlist keeps it."""
     closing = _CLOSING.match(raw)
     if closing:
@@ -41,11 +41,11 @@ def clean_tag(raw: str) -> str:
     if opening is None:
         return ""  # a comment, a declaration, a processing instruction
     name = opening.group(1).lower()
-    cleaned = policy.clean(raw)  # parsed as a browser would; closed at the fragment's end
+    cleaned = policy.clean(raw, remote_hosts)  # parsed as a browser would; closed at its end
     return cleaned.removesuffix(f"</{name}>")
 
 
-def clean_element(root: etree.Element) -> None:
+def clean_element(root: etree.Element, remote_hosts: frozenset[str] = frozenset()) -> None:
     """A block that md_in_html parses (`<div markdown>`): the contributor's tags and
     attributes through the allowlist, in place."""
     for element in root.iter():
@@ -54,11 +54,18 @@ def clean_element(root: etree.Element) -> None:
         if element.tag.lower() not in policy.TAGS:
             element.tag = "div"
         for name, value in list(element.attrib.items()):
-            if name != "markdown" and not policy.allowed(element.tag, name, value):
+            if name == "markdown":
+                continue
+            kept = policy.attribute(element.tag, name, value)
+            if kept is None or (name == "src" and policy.remote(kept, remote_hosts)):
                 del element.attrib[name]
+            else:
+                element.set(name, kept)
 
 
 class _Inline(HtmlInlineProcessor):
+    remote_hosts: frozenset[str] = frozenset()
+
     def handleMatch(self, m, data):  # noqa: ANN001, ANN201 (Python-Markdown's signature)
         rawhtml = self.backslash_unescape(self.unescape(m.group(1)))
         end = m.end(0)
@@ -68,15 +75,16 @@ class _Inline(HtmlInlineProcessor):
             # closing tag (or the end of the paragraph, as a browser would read on)
             closing = re.compile(rf"</{opening.group(1)}\s*>", re.I).search(data, end)
             end = closing.end() if closing else len(data)
-        return self.md.htmlStash.store(clean_tag(rawhtml)), m.start(0), end
+        kept = clean_tag(rawhtml, self.remote_hosts)
+        return self.md.htmlStash.store(kept), m.start(0), end
 
 
 class _Blocks(Preprocessor):
     """Runs the raw HTML block reader it replaces, then filters what that reader stashed."""
 
-    def __init__(self, md: Markdown, inner: Preprocessor) -> None:
+    def __init__(self, md: Markdown, inner: Preprocessor, remote_hosts: frozenset[str]) -> None:
         super().__init__(md)
-        self.inner = inner
+        self.inner, self.remote_hosts = inner, remote_hosts
 
     def run(self, lines: list[str]) -> list[str]:
         stash = self.md.htmlStash.rawHtmlBlocks
@@ -85,9 +93,9 @@ class _Blocks(Preprocessor):
         for index in range(before, len(stash)):
             block = stash[index]
             if isinstance(block, str):
-                stash[index] = policy.clean(block)
+                stash[index] = policy.clean(block, self.remote_hosts)
             else:
-                clean_element(block)
+                clean_element(block, self.remote_hosts)
         return lines
 
 
@@ -98,23 +106,33 @@ class _Attributes(AttrListTreeprocessor):
         probe = etree.Element(elem.tag)
         remainder = super().assign_attrs(probe, attrs_string, strict=strict)
         for name, value in probe.attrib.items():
-            if name == "class":
-                kept = " ".join(c for c in value.split() if policy.allowed(elem.tag, "class", c))
-                if kept:
-                    elem.set("class", f"{elem.get('class')} {kept}" if elem.get("class") else kept)
-            elif policy.allowed(elem.tag, name, value):
-                elem.set(name, value)
+            kept = policy.attribute(elem.tag, name, value)
+            if kept is None:
+                continue
+            if name == "class" and elem.get("class"):
+                kept = f"{elem.get('class')} {kept}"
+            elem.set(name, kept)
         return remainder
 
 
 class _Addresses(Treeprocessor):
-    """The addresses of Markdown links and images (raw HTML is stashed, not in the tree)."""
+    """The addresses and titles of Markdown links and images (raw HTML is stashed, not in the
+    tree): a title is shown as HTML by Material's tooltips; an image from elsewhere would be
+    fetched by every reader."""
+
+    def __init__(self, md: Markdown, remote_hosts: frozenset[str]) -> None:
+        super().__init__(md)
+        self.remote_hosts = remote_hosts
 
     def run(self, root: etree.Element) -> None:
         for element in root.iter():
+            title = element.get("title") if element.tag in ("a", "img") else None
+            if title is not None:
+                element.set("title", policy.clean_value("title", title) or "")
             for name in policy.URL_ATTRIBUTES:
                 value = element.get(name)
-                if value is not None and not policy.safe_url(value):
+                away = element.tag == "img" and policy.remote(value or "", self.remote_hosts)
+                if value is not None and (away or not policy.safe_url(value)):
                     # an <a> or <img> without its address: its text (or alt text) stays
                     alt = element.get("alt", "") if element.tag == "img" else None
                     element.tag = "span"
@@ -130,15 +148,17 @@ class ContributorHtml(Extension):
     def __init__(self) -> None:
         super().__init__()
         self.active = False
+        self.remote_hosts: frozenset[str] = frozenset()  # images may load from these hosts
 
     def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 (Python-Markdown's name)
         if not self.active:
             return
         # the priorities are Python-Markdown's own for the processors replaced
-        md.inlinePatterns.register(
-            _Inline(md.inlinePatterns["html"].compiled_re.pattern, md), "html", 90
-        )
-        md.preprocessors.register(_Blocks(md, md.preprocessors["html_block"]), "html_block", 20)
+        inline = _Inline(md.inlinePatterns["html"].compiled_re.pattern, md)
+        inline.remote_hosts = self.remote_hosts
+        md.inlinePatterns.register(inline, "html", 90)
+        blocks = _Blocks(md, md.preprocessors["html_block"], self.remote_hosts)
+        md.preprocessors.register(blocks, "html_block", 20)
         if "attr_list" in md.treeprocessors:
             md.treeprocessors.register(_Attributes(md), "attr_list", 8)
-        md.treeprocessors.register(_Addresses(md), "playbook_addresses", 0)
+        md.treeprocessors.register(_Addresses(md, self.remote_hosts), "playbook_addresses", 0)
