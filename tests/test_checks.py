@@ -521,3 +521,29 @@ def test_a_markdown_file_with_another_ending_is_refused_not_skipped(problems_of,
 def test_a_type_that_is_not_one_word_is_located(problems_of, value):
     problems = problems_of("case_studies/odd.md", f"---\ntype: {value}\ntitle: T\n---\n")
     assert [(p.line, p.col, p.message) for p in problems] == [(2, 7, "'type' must be one word")]
+
+
+def test_a_capitalised_competency_is_one_mistake_and_one_error(problems_of):
+    text = CASE.replace(
+        "competencies: [feedback-practice, strategic-thinking]",
+        "competencies: [feedback-practice, Delegation]",
+    )
+    problems = problems_of("case_studies/hospital-circles.md", text)
+    assert len(problems) == 1, [str(p) for p in problems]
+    assert "Delegation" in problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("written", "hint"),
+    [
+        ("31/12/2025", "did you mean 2025-12-31?"),
+        ("2025/12/31", "did you mean 2025-12-31?"),
+        ("03/04/2025", "did you mean 2025-03-04 or 2025-04-03?"),
+        ("next week", "write it as YYYY-MM-DD"),
+    ],
+)
+def test_a_date_written_another_way_gets_the_iso_form(problems_of, written, hint):
+    text = CASE.replace("duration_months: 12", f"duration_months: 12\nupdated: {written}")
+    (problem,) = problems_of("case_studies/hospital-circles.md", text)
+    assert "is not a date in the form YYYY-MM-DD" in problem.message
+    assert hint in problem.hint

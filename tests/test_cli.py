@@ -189,3 +189,16 @@ def test_a_broken_configuration_is_one_line_not_a_traceback(project):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "Error: mkdocs.yml: " in result.stderr and "'sources'" in result.stderr
+
+
+def test_a_scaffold_published_with_its_placeholders_is_refused(project):
+    """`playbook new` writes a draft full of placeholders; publishing it as it is fails, at
+    each placeholder, until the text is the contributor's own."""
+    run("new", "--root", str(project.root), "case-study", "Leading change")
+    path = project.root / "case_studies/leading-change.md"
+    assert run("check", "--root", str(project.root)).exit_code == 0  # a draft: fine
+    path.write_text(path.read_text().replace("status: draft", "status: published"))
+    result = run("check", "--root", str(project.root))
+    assert result.exit_code == 1
+    assert "case_studies/leading-change.md:" in result.output
+    assert "'Replace with the industry' is the text `playbook new` wrote" in result.output

@@ -1238,3 +1238,21 @@ def test_a_build_leaves_nothing_frozen_for_the_collector(project, site):
 
     site()
     assert gc.get_freeze_count() == 0
+
+
+def test_edit_this_page_leads_to_the_items_own_file(project, site):
+    config = (project.root / "mkdocs.yml").read_text(encoding="utf-8").replace(
+        "  name: material\n", "  name: material\n  features: [content.action.edit]\n"
+    )
+    project.write(
+        "mkdocs.yml",
+        config + "repo_url: https://git.example.org/team/library/\nedit_uri: edit/main/content/\n",
+    )
+    out = site()
+    for url, source in (
+        ("case_studies/hospital-circles/", "case_studies/hospital-circles.md"),
+        ("playbooks/peer-circles/", "playbooks/peer-circles.md"),
+        ("", "content/index.md"),
+    ):
+        text = page_path(out, url).read_text(encoding="utf-8")
+        assert f'href="https://git.example.org/team/library/edit/main/{source}"' in text, url

@@ -23,6 +23,7 @@ from .frontmatter import (
 )
 from .models import SLUG_PATTERN, ItemBase, MilestoneFramework, Taxonomy, slugify
 from .problems import Problem, did_you_mean
+from .scaffold import PLACEHOLDER
 from .settings import Settings
 from .types import ITEM_TYPES, RELATIONS, TYPES
 from .validation import validate
@@ -307,6 +308,18 @@ def read_item(
     if meta is None:
         return None, problems
     assert isinstance(meta, ItemBase)
+    if meta.status != "draft":
+        placeholders = list(_placeholders(data, ()))
+        if placeholders:
+            return None, [
+                Problem(
+                    path,
+                    *document.positions.of_value(loc),
+                    f"'{text[:60]}' is the text `playbook new` wrote, still in a published item",
+                    "write your own text here, or keep `status: draft` until it is ready",
+                )
+                for loc, text in placeholders
+            ]
     stem = Path(path).stem
     item_id = meta.id or stem
     if meta.id is None and len(stem) > MAX_ID:
@@ -340,6 +353,19 @@ def read_item(
     )
 
 
+def _placeholders(value: Any, loc: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """(where, text) of every scaffold placeholder left in front matter data."""
+    if isinstance(value, str):
+        if value.startswith(PLACEHOLDER):
+            yield loc, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _placeholders(item, (*loc, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _placeholders(item, (*loc, index))
+
+
 def _is_slug(text: str) -> bool:
     return re.fullmatch(SLUG_PATTERN, text) is not None
 
@@ -365,9 +391,9 @@ class _Refs:
     @classmethod
     def of_raw(cls, document: Document) -> _Refs:
         data = document.data or {}
-        lists = {
-            key: tuple(v if isinstance(v, str) else "" for v in data[key])
-            for key in _LIST_KEYS
+        lists = {  # a value that is not an id was reported by the model already: one mistake,
+            key: tuple(v if isinstance(v, str) and _is_slug(v) else "" for v in data[key])
+            for key in _LIST_KEYS  # one error
             if isinstance(data.get(key), list)
         }
         stem = Path(document.path).stem

@@ -41,12 +41,42 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
+_OTHER_DATE = re.compile(r"(\d{1,4})[./-](\d{1,2})[./-](\d{1,4})")
+
+
+def _iso_suggestion(value: str) -> str:
+    """A hint for a date written another common way: 31/12/2025, 12/31/2025, 2025/12/31."""
+    found = _OTHER_DATE.fullmatch(value.strip())
+    if not found:
+        return "write it as YYYY-MM-DD, e.g. 2025-12-31"
+    a, b, c = found.groups()
+    candidates = []
+    if len(a) == 4:
+        candidates.append((a, b, c))
+    elif len(c) == 4:
+        candidates += [(c, b, a), (c, a, b)]  # day first, month first
+    real = []
+    for year, month, day in candidates:
+        try:
+            real.append(date(int(year), int(month), int(day)).isoformat())
+        except ValueError:
+            continue
+    real = sorted(set(real))
+    if len(real) == 1:
+        return f"did you mean {real[0]}? Dates are written YYYY-MM-DD"
+    if real:
+        return f"did you mean {' or '.join(real)}? Dates are written YYYY-MM-DD"
+    return "write it as YYYY-MM-DD, e.g. 2025-12-31"
+
+
 def _real_date(value: Any) -> Any:
     if isinstance(value, date):
         return value
     if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
         raise PydanticCustomError(
-            "content", "'{value}' is not a date in the form YYYY-MM-DD", {"value": value}
+            "content",
+            "'{value}' is not a date in the form YYYY-MM-DD",
+            {"value": value, "hint": _iso_suggestion(str(value))},
         )
     try:
         return date.fromisoformat(value.strip())

@@ -11,6 +11,9 @@ from .models import Taxonomy, slugify
 from .settings import Settings
 from .types import ITEM_TYPES, TYPES
 
+# Every placeholder the scaffold writes starts so: a published item may hold none
+PLACEHOLDER = ("Replace with ", "Replace this with ")
+
 COMMON = """\
 ---
 # {type_name}. Every key is explained in content/contributing.md; run `playbook check` after editing.

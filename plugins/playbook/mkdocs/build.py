@@ -14,6 +14,7 @@ import gc
 import html
 import logging
 import os
+import posixpath
 import re
 import shutil
 import time
@@ -232,6 +233,9 @@ class SiteBuild:
                     use_directory_urls=True,
                     inclusion=InclusionLevel.NOT_IN_NAV,
                 )
+                # "Edit this page" (repo_url + edit_uri, which leads into docs_dir) leads to
+                # the item's own file: a path from docs_dir to it
+                found.edit_uri = posixpath.relpath(item.path, self.settings.docs_dir)
                 files.append(found)
             else:
                 found.inclusion = InclusionLevel.NOT_IN_NAV
