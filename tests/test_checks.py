@@ -415,7 +415,7 @@ def test_ordinary_links_and_links_in_code_are_fine(project):
         CASE + "\n[a case](../playbooks/peer-circles.md) [top](#context) [mail](mailto:a@b.org)\n"
         "![chart](images/chart.png){ width=300 } [web](https://example.org/../../x)\n"
         "[js](javascript:alert(1)) ![d](data:image/png;base64,AAAA) [far](//cdn.example.org/x)\n"
-        "<a href='../content/index.md'>home</a> [up](../content/about.md)\n\n"
+        "<a href='../content/index.md'>home</a> [up](../index.md)\n\n"
         "Use `![x](/etc/passwd)` or ``[a](file:///x)`` in examples.\n\n"
         "```markdown\n![x](../../../secret.png)\n[y]: file:///etc/passwd\n```\n\n"
         "~~~~\n<img src='file:///x'>\n~~~~\n",
@@ -433,7 +433,10 @@ def test_hand_written_pages_are_checked_too(problems_of):
     problems = problems_of("content/guide/setup.md", "# Setup\n\n![shot](../../../shot.png)\n")
     assert "points outside the repository" in located(problems, 3, 9).message
     problems = problems_of("content/up.md", "---\ntitle: Up\n---\n[root](../README.md)\n")
-    assert problems == []
+    # inside the repository, so no error; but no page of the site either: MkDocs warns, and so
+    # does the check, with the line
+    assert [(p.severity, p.line, p.col) for p in problems] == [("warning", 4, 8)]
+    assert "leads to no page" in problems[0].message
 
 
 def test_a_control_character_in_the_body_is_refused(problems_of):
@@ -547,3 +550,33 @@ def test_a_date_written_another_way_gets_the_iso_form(problems_of, written, hint
     (problem,) = problems_of("case_studies/hospital-circles.md", text)
     assert "is not a date in the form YYYY-MM-DD" in problem.message
     assert hint in problem.hint
+
+
+def test_a_link_to_a_page_the_site_does_not_have_is_located(project):
+    """The link MkDocs would warn about, without a line, is found by the check with its line
+    and the page meant; links that lead somewhere are not reported."""
+    from conftest import build_site
+    from mkdocs.exceptions import Abort
+    from playbook.mkdocs.config import read_settings
+    from playbook.site import scan
+
+    # from content/about.md (about.md in the site) the item is playbooks/peer-circles.md
+    project.write("content/about.md", "# About\n\nSee [the playbook](playbooks/peer-circles.md).\n")
+    case = project.root / "case_studies/hospital-circles.md"
+    case.write_text(
+        case.read_text(encoding="utf-8")
+        + "\nSee [the form](../playbooks/reveiw-form.md#top), [about](../about.md), "
+        + "[browse](../browse.md) and [the circles](../playbooks/peer-circles.md).\n",
+        encoding="utf-8",
+    )
+    _library, problems, _count = scan(read_settings(project.root))
+    found = [p for p in problems if "leads to no page" in p.message]
+    line = CASE.count("\n") + 2  # the line appended after a blank one
+    assert [(p.path, p.line, p.col) for p in found] == [
+        ("case_studies/hospital-circles.md", line, 16)
+    ]
+    assert "the site has no playbooks/reveiw-form.md" in found[0].message
+    assert found[0].hint == "did you mean '../playbooks/review-form.md'?"
+    assert found[0].severity == "warning"
+    with pytest.raises(Abort):
+        build_site(project.root)  # --strict: MkDocs warns about the same link

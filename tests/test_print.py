@@ -250,7 +250,13 @@ def test_the_url_fetcher_serves_site_files_and_data_urls(fetcher):
 
 
 def test_a_body_image_outside_the_site_is_refused_and_named_with_its_file(project, site, caplog):
-    project.write("mkdocs.yml", WITH_URL)
+    # its host allowed on the site's pages (remote_hosts), a PDF still fetches nothing from it
+    project.write(
+        "mkdocs.yml",
+        WITH_URL.replace(
+            "  - playbook\n", "  - playbook:\n      remote_hosts: [outside.example]\n"
+        ),
+    )
     framework = project.root / "playbooks/circle-milestones.md"
     framework.write_text(
         framework.read_text(encoding="utf-8") + "\n![pixel](https://outside.example/pixel.png)\n",

@@ -75,7 +75,11 @@ REMOVED_HINT = (
 
 
 def check_body(
-    body: str, path: str, body_line: int, remote_hosts: frozenset[str] | None = frozenset()
+    body: str,
+    path: str,
+    body_line: int,
+    remote_hosts: frozenset[str] | None = frozenset(),
+    links: list[tuple[str, int, int]] | None = None,
 ) -> list[Problem]:
     """Located problems of a Markdown body that starts on line `body_line` of file `path`
     (relative to the project root, which relative links may not climb out of)."""
@@ -152,6 +156,8 @@ def check_body(
                 continue
             verdict = _verdict(raw, base)
             if verdict is None:
+                if links is not None and what in ("inline", "reference") and _relative(raw):
+                    links.append((raw, *_where(body, start, body_line)))
                 continue
             if what == "inline":
                 what = "image" if image else "link"
@@ -252,6 +258,11 @@ def _reserved_attributes(
             what = "the markup in this title (Material shows titles as HTML)"
             found.append(_removed(body, path, body_line, where, what))
     return found
+
+
+def _relative(raw: str) -> bool:
+    """A plain relative address (`../playbooks/x.md#y`): no scheme, not site-absolute."""
+    return bool(raw) and raw[0] not in "#/\\" and _SCHEME.match(raw) is None
 
 
 class _Scheme(str):

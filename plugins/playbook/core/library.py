@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 import unicodedata
 from collections import defaultdict
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import unquote
 
 from .bodycheck import check_body
 from .frontmatter import (
@@ -587,6 +589,33 @@ def _url_collision(
     )
 
 
+def _dead_links(
+    linking: Iterable[tuple[str, str, list[tuple[str, int, int]]]], known: set[str]
+) -> list[Problem]:
+    """A warning (as MkDocs warns, so `--strict` fails alike) for each link of a body to a
+    Markdown page the site does not have, resolved as MkDocs resolves it: from the linking
+    page's place in the site (its path less docs_dir), among the site's pages."""
+    found = []
+    for src_uri, path, links in linking:
+        for raw, line, col in links:
+            target = unquote(raw.split("#", 1)[0].split("?", 1)[0])
+            if not target.endswith(".md"):
+                continue
+            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(src_uri), target))
+            if resolved in known:
+                continue
+            near = did_you_mean(resolved, known, listing=0)
+            if not near.startswith("did you mean"):
+                near = "check the file name; a link is relative to the place of the file it is in"
+            else:  # the page, written as the link must be written from here
+                other = near.split("'")[1]
+                here = posixpath.dirname(src_uri) or "."
+                near = f"did you mean '{posixpath.relpath(other, here)}'?"
+            message = f"the link '{raw}' leads to no page: the site has no {resolved}"
+            found.append(Problem(path, line, col, message, near, severity="warning"))
+    return found
+
+
 def _output_collision(outputs: Mapping[str, str] | None, url: str) -> tuple[str, str] | None:
     folded = _fold(url)
     for prefix, what in (outputs or {}).items():
@@ -607,10 +636,11 @@ ReadCache = dict[Path, tuple[tuple[int, ...], tuple[Any, ...]]]
 
 def _read(
     file: Path, must: bool, markdown: bool, settings: Settings, cache: ReadCache | None
-) -> tuple[Document, Item | None, list[Problem], list[Problem]]:
-    """A file's document, its item (or None) and the item's and the body's problems (none but
-    the document's if it is not `markdown`); from `cache` when the file's size and
-    modification time are those it was read with."""
+) -> tuple[Document, Item | None, list[Problem], list[Problem], list[tuple[str, int, int]]]:
+    """A file's document, its item (or None), the item's and the body's problems (none but
+    the document's if it is not `markdown`) and the body's relative links (address, line,
+    column); from `cache` when the file's size and modification time are those it was read
+    with."""
     signature: tuple[int, ...] = ()
     if cache is not None:
         try:
@@ -625,6 +655,7 @@ def _read(
     item: Item | None = None
     item_problems: list[Problem] = []
     body: list[Problem] = []
+    links: list[tuple[str, int, int]] = []
     if markdown:
         item, item_problems = read_item(document, must, settings.docs_prefix)
         if document.body:
@@ -632,10 +663,10 @@ def _read(
             # clean_pages: then nothing will be removed from it, and only errors stand
             filtered = item is not None or must or settings.clean_pages
             hosts = frozenset(settings.remote_hosts) if filtered else None
-            body = check_body(document.body, document.path, document.body_line, hosts)
+            body = check_body(document.body, document.path, document.body_line, hosts, links)
             if not filtered:
                 body = [p for p in body if p.severity == "error"]
-    result = (document, item, item_problems, body)
+    result = (document, item, item_problems, body, links)
     if cache is not None and signature:
         cache[file] = (signature, result)
     return result
@@ -667,12 +698,17 @@ def scan(
     pages: dict[str, str] = {}  # URL -> who publishes there: every page must have its own
     folded: dict[str, str] = {}  # the same, by URL up to letter case and Unicode form
     body_warnings: list[Problem] = []  # what the sanitizer will remove from bodies
+    linking: list[tuple[str, str, list[tuple[str, int, int]]]] = []  # src_uri, path, links
     if taxonomy is not None and reserved is not None:
         for src_uri, who in reserved(taxonomy).items():
             _claim(pages, folded, page_url(src_uri), who)
     for file, must in source_files(settings):
         markdown = file.name.endswith(".md") or file.is_symlink()
-        document, item, item_problems, checked_body = _read(file, must, markdown, settings, cache)
+        document, item, item_problems, checked_body, links = _read(
+            file, must, markdown, settings, cache
+        )
+        if links:
+            linking.append((document.path.removeprefix(docs_prefix), document.path, links))
         if not markdown:
             problems.append(
                 Problem(
@@ -731,6 +767,9 @@ def scan(
     for refs in unchecked:
         checker.check(refs)
     problems.extend(checker.problems)
+    pages_known = {page.removeprefix(docs_prefix) for page in pages.values()}
+    pages_known |= set(reserved(taxonomy)) if reserved is not None else set()
+    body_warnings += _dead_links(linking, pages_known)
     warnings = tuple(sorted([*checker.warnings, *body_warnings]))
     if problems:
         return None, sorted(problems) + list(warnings), count

@@ -338,6 +338,12 @@ class SiteBuild:
             self.options.clean_pages and page.file.src_uri not in self.pages
         )
         if item is None:
+            if page.file.src_uri not in self.pages:
+                # a hand-written page: Material prints some keys of its front matter raw (in
+                # this page and in the nav of every page). Escaped here, before other plugins
+                # add theirs (git dates come as HTML); nothing is added to page.meta that was
+                # not there (Material lays out a page with front matter differently)
+                escape_material_meta(page.meta, self.settings.docs_prefix + page.file.src_uri)
             return markdown
         page.meta = {}
         return item.body
@@ -371,10 +377,7 @@ class SiteBuild:
             self._set_meta(page, generated.title)
             rendered = self.ahead.take(src_uri) or self.renderer.page(generated, prefix)
             return self._later(src_uri, rendered)
-        # A hand-written page: Material prints some keys of its front matter raw (in this
-        # page and in the nav of every page); escape them, and add nothing to page.meta that
-        # was not there (Material lays out a page with front matter differently)
-        escape_material_meta(page.meta, self.settings.docs_prefix + page.file.src_uri)
+        # A hand-written page (its front matter was escaped in markdown())
         if "title" not in page.meta and page.title:  # from its first heading: MkDocs' weak
             page.title = str(escape(html.unescape(page.title)))  # property, set for this page
         indexed.discard(src_uri)
