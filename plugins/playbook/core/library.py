@@ -270,6 +270,66 @@ def source_files(settings: Settings) -> Iterator[tuple[Path, bool]]:
                     yield Path(directory) / name, True
 
 
+_KEY_LINE = re.compile(r"([a-z_]+)[ \t]*:(?:[ \t]|$)")
+FIELDS = frozenset(
+    name for item_type in ITEM_TYPES.values() for name in item_type.model.model_fields
+) | {"type"}
+
+
+_TYPE_LINE = re.compile(r"^type[ \t]*:[ \t]*[\"']?(" + "|".join(TYPES) + r")\b", re.M)
+
+
+def _meant_as_item(document: Document) -> bool:
+    """A file of docs_dir is an item if its front matter has a `type`, or if its text holds
+    a `type:` line naming an item type (front matter that did not open or closed early)."""
+    if document.data is not None and "type" in document.data:
+        return True
+    return _TYPE_LINE.search(document.body, 0, 4000) is not None
+
+
+def _lost_front_matter(document: Document) -> Problem | None:
+    """Front matter a contributor wrote that would end up as body text: the keys after a
+    stray `---` (or `...`), keys with no `---` around them, or a `---` below blank lines."""
+    path, body = document.path, document.body
+    lines = body.split("\n", 12)[:12]
+    first = next((n for n, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        return None
+    line = lines[first]
+    number = document.body_line + first
+    closed = document.body_line > 1  # a front matter block was opened and closed above
+    if not closed and line.rstrip() == "---" and first > 0:
+        return Problem(
+            path,
+            number,
+            1,
+            f"the front matter must start on line 1; here its --- is on line {number}",
+            "delete the blank lines above it",
+        )
+    key = _KEY_LINE.match(line)
+    if key is None or key.group(1) not in FIELDS:
+        return None
+    if closed:
+        fence = document.body_line - 1
+        return Problem(
+            path,
+            fence,
+            1,
+            f"the front matter ends on this line, but line {number} below it is the key "
+            f"'{key.group(1)}': everything after this line would be shown as text",
+            "delete this line: the front matter is closed once, by a --- after its last key",
+        )
+    return Problem(
+        path,
+        number,
+        1,
+        f"'{key.group(1)}:' and the lines around it look like front matter, but no --- line "
+        "opens it",
+        "put a line holding only --- on line 1, above the first key, and another after the "
+        "last key",
+    )
+
+
 def read_item(
     document: Document, must_be_item: bool, docs_prefix: str
 ) -> tuple[Item | None, list[Problem]]:
@@ -278,6 +338,10 @@ def read_item(
     if document.problems:
         return None, document.problems
     data = document.data
+    if must_be_item or _meant_as_item(document):
+        lost = _lost_front_matter(document)
+        if lost is not None:
+            return None, [lost]
     if data is None:
         if not must_be_item:
             return None, []
