@@ -10,12 +10,14 @@ from pathlib import Path
 
 import click
 
+from .core import issueform
 from .core import problems as report
+from .core.frontmatter import read_file
 from .core.library import load_taxonomy
 from .core.scaffold import ScaffoldError, scaffold
 from .core.schema import write_schemas
 from .core.settings import Settings, find_root
-from .core.types import TYPES
+from .core.types import ITEM_TYPES, TYPES
 from .outputs.publish import PublishError, publish, rollback
 from .site import scan
 
@@ -92,7 +94,25 @@ def cli() -> None:
 )
 def check(settings: Settings, fmt: str) -> None:
     """Check every item and the taxonomy; exit 1 when there are errors."""
-    _library, problems, count = scan(settings)
+    library, problems, count = scan(settings)
+    form = settings.root / issueform.FORM_PATH
+    stale = (  # the issue form's choices follow the library
+        library is not None
+        and form.is_file()
+        and form.read_text(encoding="utf-8") != issueform.form_text(library)
+    )
+    if stale:
+        problems.append(
+            report.Problem(
+                issueform.FORM_PATH,
+                1,
+                1,
+                "the issue form for new case studies is out of date with the library (its "
+                "choices are the taxonomy's competencies, levels and modalities, and the "
+                "library's playbooks)",
+                "run `playbook issue-form` and commit the file it writes",
+            )
+        )
     if fmt == "json":
         click.echo(report.as_json(problems))
     elif fmt == "github":
@@ -199,6 +219,58 @@ def rollback_command(settings: Settings, site_dir: Path | None) -> None:
     except PublishError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"rolled back {site.name} -> {done.build.name} (from {done.previous.name})")
+
+
+@cli.command(name="issue-form")
+@_project
+def issue_form_command(settings: Settings) -> None:
+    """Write the GitHub issue form for a new case study (.github/ISSUE_TEMPLATE/), its
+    choices taken from the taxonomy and the library."""
+    library, problems, _count = scan(settings)
+    if library is None:
+        raise click.ClickException("the library has errors; run `playbook check` first")
+    path = settings.root / issueform.FORM_PATH
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(issueform.form_text(library), encoding="utf-8")
+    click.echo(f"wrote {issueform.FORM_PATH}")
+
+
+@cli.command(name="from-issue")
+@_project
+@click.argument("body_file", type=click.File("r", encoding="utf-8"))
+def from_issue(settings: Settings, body_file) -> None:  # noqa: ANN001
+    """Turn a submitted case-study issue form (BODY_FILE: the issue's Markdown body, `-` for
+    standard input) into case_studies/<slug>.md, checked; problems are named by the form's
+    fields, and nothing is left behind when there are any (exit 1)."""
+    library, _problems, _count = scan(settings)
+    if library is None:
+        raise click.ClickException("the library has errors; run `playbook check` first")
+    submission = issueform.case_from_issue(body_file.read(), library)
+    if not submission.problems:
+        relative = f"{ITEM_TYPES['case-study'].folder}/{submission.slug}.md"
+        path = settings.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with path.open("x", encoding="utf-8", newline="\n") as handle:
+                handle.write(submission.text)
+        except FileExistsError:
+            raise click.ClickException(
+                f"{relative} already exists: give the case another title"
+            ) from None
+        _library, problems, _count = scan(settings)
+        errors = [p for p in problems if p.path == relative and p.severity == "error"]
+        if not errors:
+            click.echo(f"wrote {relative}")
+            return
+        document = read_file(path, settings.root)
+        keys = {line: key[0] for key, (line, _col) in document.positions.keys.items()}
+        keys.update((document.body_line + n, "body") for n in range(document.body.count("\n") + 1))
+        path.unlink()
+        submission.problems = [issueform.in_form_words(p, keys) for p in errors]
+    for problem in submission.problems:
+        click.echo(f"- {problem}")
+    click.echo(f"{len(submission.problems)} problem(s): nothing was written", err=True)
+    sys.exit(1)
 
 
 @cli.command(context_settings={"ignore_unknown_options": True})
