@@ -62,6 +62,32 @@ def test_serve_rebuilds_when_an_item_or_the_taxonomy_changes(project, tmp_path):
         assert "Draft" in body
         # a plain `mkdocs serve` renders every page again, and says how to render fewer
         assert "`playbook serve`" in log_path.read_text(encoding="utf-8")
+        # a broken file, fixed, then broken the same way again: located both times (MkDocs
+        # drops a message it has logged once; the plugin says each problem itself)
+        good = (project.root / "case_studies/hospital-circles.md").read_text(encoding="utf-8")
+        bad = good.replace("[feedback-practice, strategic-thinking]", "[feedback-practis]")
+        located = "case_studies/hospital-circles.md:5:16: error: unknown competency"
+        for n in (1, 2):
+            project.write("case_studies/hospital-circles.md", bad)
+            _wait_for_log(log_path, located, n)
+            project.write("case_studies/hospital-circles.md", good)
+            _wait_for_log(log_path, "Documentation built", n + 1, after=located)
+
+
+def _wait_for_log(
+    log_path: Path, text: str, count: int, after: str = "", timeout: float = 60
+) -> None:
+    """Until `text` is in the log `count` times (counted after the last `after`, if given)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        said = log_path.read_text(encoding="utf-8")
+        if after:
+            said = said[said.rfind(after) :] if after in said else ""
+            count = 1
+        if said.count(text) >= count:
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"{text!r} not logged {count} times within {timeout}s")
 
 
 def _gone(url: str, timeout: float = 60) -> None:

@@ -136,10 +136,11 @@ class SiteBuild:
         if library is None:
             session.forget()
             errors = [p for p in problems if p.severity == "error"]
-            report = "\n".join(str(p) for p in errors)
+            for problem in errors:  # each, every time: MkDocs' own logger drops repeats
+                log.error(str(problem))
             raise PluginError(
-                f"the playbook library has {len(errors)} error(s); nothing was built and "
-                f"the previous site is untouched:\n{report}"
+                f"the playbook library has {len(errors)} error(s), above; nothing was built "
+                "and the previous site is untouched"
             )
         for warning in library.warnings:
             log.warning(str(warning))
@@ -327,6 +328,18 @@ class SiteBuild:
             )
 
     # ------------------------------------------------------------------ pages
+
+    def read_source(self, page: Page) -> str | None:
+        """An item's source, as MkDocs reads it: its body, read and checked already by the
+        core, under an empty front matter. MkDocs would otherwise parse every item's front
+        matter again with PyYAML's pure-Python loader (most of the plugin's build time at
+        10,000 items), into a page.meta the plugin replaces anyway. The file stays the page's
+        source for everything else (its path, its dates, its Git history).
+        (`on_page_read_source` is public, and deprecated since MkDocs 1.6 in favour of
+        setting a File's content, which would make the page a generated one: no source file
+        for other plugins, and MkDocs' dirty rebuild could no longer tell it unchanged.)"""
+        item = self.items.get(page.file.src_uri)
+        return None if item is None else "---\n{}\n---\n" + item.body
 
     def markdown(self, page: Page, markdown: str) -> str:
         """An item's Markdown is the body the core read (MkDocs' own front matter reader is

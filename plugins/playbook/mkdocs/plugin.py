@@ -61,6 +61,10 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         self.build.nav = nav
         return nav
 
+    def on_page_read_source(self, *, page: Page, config: Any) -> str | None:
+        assert self.build is not None
+        return self.build.read_source(page)
+
     @event_priority(100)  # first: other plugins see the item's body and our page.meta
     def on_page_markdown(self, markdown: str, *, page: Page, config: Any, files: Files) -> str:
         assert self.build is not None
