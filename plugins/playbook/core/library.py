@@ -763,9 +763,11 @@ def scan(
     folded: dict[str, str] = {}  # the same, by URL up to letter case and Unicode form
     body_warnings: list[Problem] = []  # what the sanitizer will remove from bodies
     linking: list[tuple[str, str, list[tuple[str, int, int]]]] = []  # src_uri, path, links
+    known: set[str] = set()  # the src_uri of every page: what a body's link may lead to
     if taxonomy is not None and reserved is not None:
         for src_uri, who in reserved(taxonomy).items():
             _claim(pages, folded, page_url(src_uri), who)
+            known.add(src_uri)
     for file, must in source_files(settings):
         markdown = file.name.endswith(".md") or file.is_symlink()
         document, item, item_problems, checked_body, links = _read(
@@ -796,6 +798,7 @@ def scan(
                 problems.append(Problem(document.path, 1, 1, *collision))
                 continue
             _claim(pages, folded, url, document.path)
+            known.add(src_uri)
         if item is None:
             if item_problems:
                 count += 1
@@ -831,9 +834,7 @@ def scan(
     for refs in unchecked:
         checker.check(refs)
     problems.extend(checker.problems)
-    pages_known = {page.removeprefix(docs_prefix) for page in pages.values()}
-    pages_known |= set(reserved(taxonomy)) if reserved is not None else set()
-    body_warnings += _dead_links(linking, pages_known)
+    body_warnings += _dead_links(linking, known)
     warnings = tuple(sorted([*checker.warnings, *body_warnings]))
     if problems:
         return None, sorted(problems) + list(warnings), count

@@ -342,24 +342,19 @@ class SiteBuild:
         return None if item is None else "---\n{}\n---\n" + item.body
 
     def markdown(self, page: Page, markdown: str) -> str:
-        """An item's Markdown is the body the core read (MkDocs' own front matter reader is
-        lenient), and its front matter is the library's, not Material's: Material reads keys
-        such as `status`, `template` or `icon` from page.meta. The contributor-HTML filter is
-        on for items (and for hand-written pages with `clean_pages`)."""
+        """The contributor-HTML filter is on for items (and for hand-written pages with
+        `clean_pages`) while their Markdown is converted."""
         item = self.items.get(page.file.src_uri)
         self.session.markup.active = item is not None or (
             self.options.clean_pages and page.file.src_uri not in self.pages
         )
-        if item is None:
-            if page.file.src_uri not in self.pages:
-                # a hand-written page: Material prints some keys of its front matter raw (in
-                # this page and in the nav of every page). Escaped here, before other plugins
-                # add theirs (git dates come as HTML); nothing is added to page.meta that was
-                # not there (Material lays out a page with front matter differently)
-                escape_material_meta(page.meta, self.settings.docs_prefix + page.file.src_uri)
-            return markdown
-        page.meta = {}
-        return item.body
+        if item is None and page.file.src_uri not in self.pages:
+            # a hand-written page: Material prints some keys of its front matter raw (in this
+            # page and in the nav of every page). Escaped here, before other plugins add
+            # theirs (git dates come as HTML); nothing is added to page.meta that was not
+            # there (Material lays out a page with front matter differently)
+            escape_material_meta(page.meta, self.settings.docs_prefix + page.file.src_uri)
+        return markdown  # an item's is its body already (read_source), its page.meta empty
 
     def content(self, page: Page, html_text: str, config: Any) -> str:
         self.session.markup.active = False
@@ -406,16 +401,14 @@ class SiteBuild:
             )
         return html_text
 
-    def _set_meta(self, page: Page, title: str, description: Any = None) -> None:
-        """Material prints page.title and the meta description unescaped: store them escaped.
-        With Pagefind, Material's search skips the library's pages."""
+    def _set_meta(self, page: Page, title: str, description: str | None = None) -> None:
+        """For an item's or a generated page's page.meta (empty until now): Material prints
+        page.title and the meta description unescaped, so they are stored escaped. With
+        Pagefind, Material's search skips the library's pages."""
         page.meta["title"] = str(escape(title))
-        if isinstance(description, str):
+        if description is not None:
             page.meta["description"] = str(escape(description))
-        elif "description" in page.meta:
-            page.meta["description"] = str(escape(str(page.meta["description"])))
-        ours = page.file.src_uri in self.items or page.file.src_uri in self.pages
-        if self.pagefind and ours:  # (a set union here, per page, was quadratic)
+        if self.pagefind:
             page.meta["search"] = {"exclude": True}
 
     def _index_part(self, src_uri: str, part: str) -> str:

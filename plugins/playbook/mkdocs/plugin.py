@@ -65,7 +65,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         assert self.build is not None
         return self.build.read_source(page)
 
-    @event_priority(100)  # first: other plugins see the item's body and our page.meta
+    @event_priority(100)  # first: escape before other plugins add their (HTML) meta
     def on_page_markdown(self, markdown: str, *, page: Page, config: Any, files: Files) -> str:
         assert self.build is not None
         return self.build.markdown(page, markdown)
