@@ -6,6 +6,7 @@ import functools
 import logging
 import subprocess
 import sys
+from logging.handlers import BufferingHandler
 from pathlib import Path
 
 import click
@@ -55,7 +56,7 @@ def _config_file(root: Path | None, config_file: Path | None) -> Path:
 def _settings(root: Path | None, config_file: Path | None) -> Settings:
     from mkdocs.exceptions import Abort, ConfigurationError
 
-    from .mkdocs.config import load_project, settings_of
+    from .mkdocs.config import read_settings
 
     path = _config_file(root, config_file)
     if not path.is_file():
@@ -63,17 +64,17 @@ def _settings(root: Path | None, config_file: Path | None) -> Settings:
             f"no MkDocs configuration at {path}: run this in the project (the folder of "
             "mkdocs.yml, or below it), or give --root or --config-file"
         )
-    said: list[str] = []
-    handler = logging.Handler(logging.ERROR)
-    handler.emit = lambda record: said.append(record.getMessage())  # type: ignore[method-assign]
+    said = BufferingHandler(capacity=10_000)  # what MkDocs logs about the configuration
+    said.setLevel(logging.ERROR)
     mkdocs_log = logging.getLogger("mkdocs")
-    mkdocs_log.addHandler(handler)
+    mkdocs_log.addHandler(said)
     try:
-        return settings_of(*load_project(path))
+        return read_settings(path)
     except (ConfigurationError, Abort) as error:  # what MkDocs logged says what is wrong
-        raise click.ClickException(f"{path.name}: " + ("; ".join(said) or str(error))) from None
+        why = "; ".join(record.getMessage() for record in said.buffer) or str(error)
+        raise click.ClickException(f"{path.name}: {why}") from None
     finally:
-        mkdocs_log.removeHandler(handler)
+        mkdocs_log.removeHandler(said)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

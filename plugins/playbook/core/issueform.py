@@ -141,6 +141,12 @@ _OUTCOME = re.compile(
 )
 
 
+def _entries(answer: str) -> list[tuple[int, str]]:
+    """(line number, text) of each entry of a one-per-line answer, list markers dropped."""
+    lines = (line.strip().lstrip("-* ").strip() for line in answer.splitlines())
+    return [(n, line) for n, line in enumerate(lines, 1) if line]
+
+
 @dataclass
 class Submission:
     """A case study made from a form: its file's text and the problems, by the form's words."""
@@ -177,10 +183,7 @@ def case_from_issue(text: str, library: Library, today: date | None = None) -> S
             data[f.key] = picked
         elif f.key == "outcomes":
             outcomes = []
-            for n, line in enumerate(answer.splitlines(), 1):
-                line = line.strip().lstrip("-* ").strip()
-                if not line:
-                    continue
+            for n, line in _entries(answer):
                 found = _OUTCOME.match(line)
                 if found is None:
                     result.problems.append(
@@ -191,8 +194,7 @@ def case_from_issue(text: str, library: Library, today: date | None = None) -> S
                 outcomes.append({k: v.strip() for k, v in found.groupdict().items() if v})
             data[f.key] = outcomes
         elif f.key == "lessons":
-            data[f.key] = [ln.strip().lstrip("-* ").strip() for ln in answer.splitlines()]
-            data[f.key] = [ln for ln in data[f.key] if ln]
+            data[f.key] = [line for _n, line in _entries(answer)]
         elif f.key == "authors":
             data[f.key] = [a.strip() for a in answer.split(",") if a.strip()]
         elif f.key == "duration_months":

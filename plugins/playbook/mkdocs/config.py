@@ -97,7 +97,8 @@ def load_project(config_file: Path, **overrides: Any) -> tuple[MkDocsConfig, Pla
     return config, plugin_options(config)
 
 
-def read_settings(root: Path) -> Settings:
-    """The settings of the project whose mkdocs.yml is in `root`."""
-    config, options = load_project(Path(root) / "mkdocs.yml")
-    return settings_of(config, options)
+def read_settings(where: Path) -> Settings:
+    """The settings of a project: `where` is its configuration file, or the folder of its
+    mkdocs.yml (raises mkdocs.exceptions.ConfigurationError or Abort)."""
+    where = Path(where)
+    return settings_of(*load_project(where if where.is_file() else where / "mkdocs.yml"))
