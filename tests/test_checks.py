@@ -68,7 +68,7 @@ def test_missing_required_key_points_at_the_opening_fence(problems_of):
 def test_nested_missing_key_points_at_its_mapping(problems_of):
     text = CASE.replace('    after: "86%"\n', "")
     problem = located(problems_of("case_studies/hospital-circles.md", text), 12, 5)
-    assert problem.message == "'outcomes[1].after' is required"
+    assert problem.message == "'outcomes, first entry, after' is required"
 
 
 def test_unknown_competency_names_the_nearest(problems_of):
@@ -362,7 +362,7 @@ def test_settings_follow_the_plugin_options(project):
 def test_invisible_and_bidirectional_characters_are_refused(problems_of, char):
     text = CASE.replace("title: Circles at a hospital", f'title: "Circles{char}at a hospital"')
     problem = located(problems_of("case_studies/hospital-circles.md", text), 3, 8)
-    assert "invisible control character" in problem.message and "position 8" in problem.message
+    assert "invisible character" in problem.message and "position 8" in problem.message
 
 
 # ---------------------------------------------------------------- bodies: links and characters
@@ -442,7 +442,7 @@ def test_hand_written_pages_are_checked_too(problems_of):
 def test_a_control_character_in_the_body_is_refused(problems_of):
     problems = body_problems(problems_of, "A \u202eversed line and a bell\x07.\n\nNUL\x00\n")
     assert [(p.line, p.col) for p in problems] == [(21, 3), (23, 4)]  # the first of each line
-    assert "invisible control character (U+202E)" in problems[0].message
+    assert "invisible character, a right-to-left override (U+202E)" in problems[0].message
     assert "(U+0000)" in problems[1].message
 
 
@@ -486,7 +486,7 @@ def test_a_list_entry_read_as_a_mapping_gets_a_quoted_suggestion(problems_of):
     problem = located(problems_of("case_studies/hospital-circles.md", text), 17, 5)
     assert (
         problem.message
-        == "'lessons[1]' must be text, but its ': ' makes YAML read a `key: value` pair"
+        == "'lessons, first entry' must be text, but its ': ' makes YAML read a `key: value` pair"
     )
     assert problem.hint == 'put the whole text in double quotes: "Rule one: fixed days"'
     text = CASE.replace("lessons: [Fixed days help.]", "lessons:\n  - [a, b]")

@@ -38,6 +38,7 @@ CATEGORIES = {
     "custom tags",
     "not UTF-8",
     "control and bidirectional characters",
+    "pasted look-alike characters",
     "symlinks",
     "links out of the repository",
     "same URL",

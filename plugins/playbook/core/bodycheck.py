@@ -86,7 +86,8 @@ def check_body(
     problems = _limits(body, path, body_line)
     if problems:
         return problems  # Markdown, and the checks below, are not given what is too big
-    found = None if _plain_ascii(body) else _INVISIBLE.search(body)
+    plain = _plain_ascii(body)
+    found = None if plain else _INVISIBLE.search(body)
     while found:
         line, col = _where(body, found.start(), body_line)
         problems.append(
@@ -94,7 +95,7 @@ def check_body(
                 path,
                 line,
                 col,
-                f"the text holds an invisible control character (U+{ord(found.group()):04X})",
+                f"the text holds an invisible character, {policy.name_of(found.group())}",
                 "delete it and retype the text around it; such characters arrive by copy and "
                 "paste and can make text display differently from what it is",
             )
@@ -103,6 +104,8 @@ def check_body(
             return problems
         line_end = body.find("\n", found.start())  # one problem a line is enough
         found = _INVISIBLE.search(body, line_end) if line_end != -1 else None
+    if not plain:
+        problems += _pasted_spaces(body, path, body_line)
     if "](" not in body and "]:" not in body and "<" not in body and "{" not in body:
         return problems  # no link, image, tag or attribute list at all: the common case
     code = _code_ranges(body)
@@ -290,6 +293,37 @@ def _candidates(text: str) -> list[int]:
         at = text.find("]:", at + 2)
     spots.sort()
     return spots
+
+
+_ODD = policy.ODD_SPACE.pattern
+_MARKER = r"(?:[-*+>]|\d{1,9}[.)]|#{1,6})"
+# A look-alike space in an indent before a list marker or heading, or right after one
+_PASTED_SPACE = re.compile(
+    rf"^[ \t]*(?:({_ODD})[ \t]*(?:{_ODD}[ \t]*)*(?={_MARKER}[ \t])|{_MARKER}({_ODD}))", re.M
+)
+
+
+def _pasted_spaces(body: str, path: str, body_line: int) -> list[Problem]:
+    """A warning for each line that looks like a list entry or heading but, for a
+    non-breaking (or other typographic) space where Markdown needs a space, is not one."""
+    problems = []
+    for found in _PASTED_SPACE.finditer(body):
+        group = 1 if found.group(1) else 2
+        line, col = _where(body, found.start(group), body_line)
+        problems.append(
+            Problem(
+                path,
+                line,
+                col,
+                f"{policy.name_of(found.group(group))} at column {col}: Markdown reads only an "
+                "ordinary space there, so this line does not show as the list entry or "
+                "heading it looks like",
+                "delete it and type an ordinary space (text pasted from Word or a web page "
+                "brings non-breaking spaces)",
+                severity="warning",
+            )
+        )
+    return problems[:MAX_PER_FILE]
 
 
 _PRINTABLE_ASCII = bytes([9, 10, *range(32, 127)])

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from . import policy
 from .problems import Problem
 
 try:  # libyaml is much faster; the pure-Python parser produces the same events
@@ -196,6 +197,10 @@ def parse_yaml(
     line 1 is the opening fence).
     """
     positions = Positions()
+    if not text.isascii():
+        pasted = _pasted(text, path, line_offset)
+        if pasted is not None:
+            return None, positions, [pasted]
     try:
         parser = _Loader(text)
         try:  # iter(get_event, None): no generator between the C parser and the loop
@@ -212,8 +217,8 @@ def parse_yaml(
         return None, positions, [_parse_error(exc, text, path, line_offset)]
     except yaml.YAMLError as exc:  # reader errors: control characters and the like
         mark = getattr(exc, "position", None)
-        message, hint = _explain(exc, "")
         mark = mark if isinstance(mark, int) else 0
+        message, hint = _explain(exc, text[mark : mark + 1])
         line = 1 + line_offset + text.count("\n", 0, mark)
         col = mark - text.rfind("\n", 0, mark)
         return None, positions, [Problem(path, line, col, message, hint)]
@@ -222,6 +227,55 @@ def parse_yaml(
         if swallowed:
             return None, positions, swallowed
     return data, positions, []
+
+
+# What stands before YAML's structure on a line: an indent, list hyphens, a key and its colon.
+_STRUCTURE = re.compile(r"[ \t]*(?:-[ \t]*)*(?:[\w.-]+:)?[ \t]*")
+_DASHES = {"\u2013": "an en dash (–)", "\u2014": "an em dash (—)", "\u2212": "a minus sign (−)"}
+_LIST_DASH = re.compile(r"^([ \t]*)([\u2013\u2014\u2212])[ \t\u00a0]", re.M)
+
+
+def _pasted(text: str, path: str, line_offset: int) -> Problem | None:
+    """The first look-alike character where YAML needs its own: a non-breaking (or other
+    typographic) space in an indent or after a colon or a list hyphen, and a dash from a word
+    processor's autocorrect starting a list entry. YAML reads neither as what it looks like,
+    so the line fails, or its text lands elsewhere, while it looks right."""
+    for found in policy.ODD_SPACE.finditer(text):
+        start = text.rfind("\n", 0, found.start()) + 1
+        before = text[start : found.start()]
+        if not _STRUCTURE.fullmatch(before):
+            continue  # between words: text, kept as written
+        stripped = before.strip()
+        role = (
+            "indents this line"
+            if not stripped
+            else ("follows the colon" if stripped.endswith(":") else "follows the list's hyphen")
+        )
+        line = 1 + line_offset + text.count("\n", 0, start)
+        return Problem(
+            path,
+            line,
+            found.start() - start + 1,
+            f"{policy.name_of(found.group())} at column {found.start() - start + 1} {role}; "
+            "YAML reads only an ordinary space there",
+            "delete it and type an ordinary space (text pasted from Word or a web page brings "
+            "non-breaking spaces)",
+        )
+    for found in _LIST_DASH.finditer(text):
+        start = found.start()
+        above = text[:start].rstrip("\n").rsplit("\n", 1)[-1].strip()
+        if not (above.endswith(":") or above[:1] in "-\u2013\u2014\u2212"):
+            continue  # a line of text that begins with a dash
+        column = len(found.group(1)) + 1
+        return Problem(
+            path,
+            1 + line_offset + text.count("\n", 0, start),
+            column,
+            f"{_DASHES[found.group(2)]} at column {column} starts this list entry; YAML lists "
+            "start with a hyphen (-)",
+            "replace the dash with a hyphen (-); word processors turn '- ' into a dash",
+        )
+    return None
 
 
 # ' #' starts a YAML comment. After a value, '# note' reads as a comment on purpose, but '#1' or
@@ -396,7 +450,9 @@ def _explain(exc: yaml.YAMLError, char: str) -> tuple[str, str]:
     problem = str(getattr(exc, "problem", "") or exc)
     if "control characters are not allowed" in problem or "special characters" in problem:
         return (
-            "the text holds an invisible control character",
+            f"the text holds an invisible character, {policy.name_of(char)}"
+            if char
+            else "the text holds an invisible character",
             "delete the character (it often arrives by copy and paste) or retype the line",
         )
     if char == "\t" or "'\\t'" in problem:
@@ -435,6 +491,18 @@ def _explain(exc: yaml.YAMLError, char: str) -> tuple[str, str]:
             "a quote or bracket is probably left open; close it on the same line",
         )
     return f"YAML cannot read this: {problem}", "check the indentation and quoting on this line"
+
+
+_CURLY = "\u201c\u2018\u201e\u00ab"  # “ ‘ „ «
+_CURLY_CLOSE = "\u201d\u2019\u201c\u00bb"
+
+
+def _curly_quoted(value: str) -> bool:
+    """Whether a value is wrapped in curly quotes (or opens one it never closes): a word
+    processor's quotes where YAML's were meant. A title that quotes a phrase and goes on
+    (`“Ready now” is not ready`) is text."""
+    closes = [i for i, char in enumerate(value) if i and char in _CURLY_CLOSE]
+    return not closes or closes == [len(value) - 1]
 
 
 _KEY_IS_TEXT: dict[str, bool] = {}
@@ -549,6 +617,15 @@ def _build(events: Any, positions: Positions, line_offset: int) -> Any:
             value: Any = event.value
             if event.implicit[0] and value in _NULLS:
                 value = None
+            elif value and value[0] in _CURLY and not event.style and _curly_quoted(value):
+                raise _Refused(
+                    line,
+                    col,
+                    f"the value starts with a curly quote {value[0]}, which YAML keeps as part "
+                    "of the text (only straight quotes \" and ' quote a value)",
+                    "delete the curly quotes; if the value needs quoting, type straight "
+                    "double quotes around it",
+                )
         else:
             if len(stack) >= MAX_DEPTH:
                 raise _Refused(

@@ -788,6 +788,8 @@ def scan(
             count += 1
             continue
         problems.extend(item_problems)
+        if item_problems:  # a link to it is fine once its own error, said above, is fixed
+            known.add(document.path.removeprefix(docs_prefix))
         for problem in checked_body:
             (problems if problem.severity == "error" else body_warnings).append(problem)
         if not item_problems and (item is not None or not must):

@@ -96,9 +96,9 @@ def _visible(value: str) -> str:
     if found:
         raise PydanticCustomError(
             "content",
-            "the text holds an invisible control character (U+{code}) at position {at}",
+            "the text holds an invisible character, {name}, at position {at}",
             {
-                "code": f"{ord(found.group()):04X}",
+                "name": policy.name_of(found.group()),
                 "at": found.start() + 1,
                 "hint": "delete it and retype the text around it; such characters arrive by copy "
                 "and paste and can make text display differently from what it is",

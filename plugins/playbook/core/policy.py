@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 
 import nh3
 
@@ -50,6 +51,23 @@ INVISIBLE = re.compile(
     r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069"
     r"\u2028\u2029\ufeff]"
 )
+# Spaces that look like a space but are not one to YAML or Markdown: pasted from Word or a
+# web page, they break an indent or a list marker while the line looks right.
+ODD_SPACE = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+_NAMES = {
+    "\u00a0": "non-breaking space",
+    "\u202f": "narrow non-breaking space",
+    "\ufeff": "byte order mark",
+}
+
+
+def name_of(char: str) -> str:
+    """A character named so a contributor can find it: 'a non-breaking space (U+00A0)'."""
+    name = _NAMES.get(char) or unicodedata.name(char, "").lower() or "control character"
+    article = "an" if name[0] in "aeiou" else "a"
+    return f"{article} {name} (U+{ord(char):04X})"
+
+
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 _URL_NOISE = re.compile(r"[\x00-\x20]")  # browsers drop these from URLs (or trim them)
 

@@ -14,12 +14,21 @@ from .models import slugify
 from .problems import Problem, did_you_mean
 
 
+_ORDINALS = (
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth"
+).split()
+
+
 def label(loc: tuple[Any, ...]) -> str:
-    """`('outcomes', 0, 'after')` -> `outcomes[1].after` (list positions count from 1)."""
-    text = ""
-    for part in loc:
-        text += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "front matter"
+    """A place in the front matter in words: `('outcomes', 0, 'after')` ->
+    `outcomes, first entry, after`."""
+    parts = [
+        (f"{_ORDINALS[part]} entry" if part < len(_ORDINALS) else f"entry {part + 1}")
+        if isinstance(part, int)
+        else str(part)
+        for part in loc
+    ]
+    return ", ".join(parts) or "front matter"
 
 
 def _unwrap(annotation: Any) -> Any:
