@@ -120,3 +120,18 @@ def test_a_link_to_an_item_with_errors_says_nothing_more(problems_of, project):
 
     _library, everything, _count = scan(read_settings(project.root))
     assert [p.path for p in everything] == [PATH]
+
+
+def test_the_preview_banner_escapes_what_it_quotes():
+    """Messages quote what a contributor wrote; the banner prints them as text."""
+    from playbook.core.problems import Problem
+    from playbook.site.preview import with_banner
+
+    problem = Problem(
+        'case_studies/<b>"x".md', 4, 2, "unknown competency '<img src=x onerror=alert(1)>'", "<i>"
+    )
+    page = with_banner('<html><body class="a"><p>page</p></body></html>', [problem])
+    assert page.startswith('<html><body class="a"><aside class="pb-preview-errors" role="alert"')
+    assert "<img" not in page and "<i>" not in page and "<b>" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page and "Fix: &lt;i&gt;" in page
+    assert "1 error in the library" in page and page.endswith("<p>page</p></body></html>")

@@ -62,28 +62,46 @@ def test_serve_rebuilds_when_an_item_or_the_taxonomy_changes(project, tmp_path):
         assert "Draft" in body
         # a plain `mkdocs serve` renders every page again, and says how to render fewer
         assert "`playbook serve`" in log_path.read_text(encoding="utf-8")
-        # a broken file, fixed, then broken the same way again: located both times (MkDocs
-        # drops a message it has logged once; the plugin says each problem itself)
-        good = (project.root / "case_studies/hospital-circles.md").read_text(encoding="utf-8")
-        bad = good.replace("[feedback-practice, strategic-thinking]", "[feedback-practis]")
-        located = "case_studies/hospital-circles.md:5:16: error: unknown competency"
-        for n in (1, 2):
-            project.write("case_studies/hospital-circles.md", bad)
-            _wait_for_log(log_path, located, n)
-            project.write("case_studies/hospital-circles.md", good)
-            _wait_for_log(log_path, "Documentation built", n + 1, after=located)
+        _broken_then_fixed(project, base, log_path)
 
 
-def _wait_for_log(
-    log_path: Path, text: str, count: int, after: str = "", timeout: float = 60
-) -> None:
-    """Until `text` is in the log `count` times (counted after the last `after`, if given)."""
+def _broken_then_fixed(project, base: str, log_path: Path) -> None:
+    """A broken file, fixed, then broken the same way again: located in the log both times
+    (MkDocs drops a message it has logged once; the plugin says each problem itself), and in
+    the browser on every page, above the library as it was, until it is fixed."""
+    page = base + "case_studies/hospital-circles/"
+    good = (project.root / "case_studies/hospital-circles.md").read_text(encoding="utf-8")
+    bad = good.replace("[feedback-practice, strategic-thinking]", "[feedback-practis]")
+    located = "case_studies/hospital-circles.md:5:16: error: unknown competency"
+    for n in (1, 2):
+        project.write("case_studies/hospital-circles.md", bad)
+        _wait_for_log(log_path, located, n)
+        body = _wait_for(page, 'class="pb-preview-errors"')
+        assert "<code>case_studies/hospital-circles.md:5:16</code>" in body
+        assert "Fix: " in body  # the hint, as the terminal gives it
+        assert "Circles" in body  # the page itself, as it was, under the banner
+        other = _wait_for(base + "playbooks/peer-circles/", 'class="pb-preview-errors"')
+        assert "unknown competency" in other
+        project.write("case_studies/hospital-circles.md", good)
+        for url in (page, base + "playbooks/peer-circles/", base):
+            _wait_for_absent(url, "pb-preview-errors")
+
+
+def _wait_for_absent(url: str, text: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            if text not in response.read().decode("utf-8"):
+                return
+        time.sleep(0.3)
+    raise AssertionError(f"{text!r} still at {url} after {timeout}s")
+
+
+def _wait_for_log(log_path: Path, text: str, count: int, timeout: float = 60) -> None:
+    """Until `text` is in the log `count` times."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         said = log_path.read_text(encoding="utf-8")
-        if after:
-            said = said[said.rfind(after) :] if after in said else ""
-            count = 1
         if said.count(text) >= count:
             return
         time.sleep(0.3)
@@ -147,6 +165,8 @@ def test_an_edit_renders_only_the_pages_it_changes(project, tmp_path):
         ):
             assert time.monotonic() < deadline, "the search index did not follow the edit"
             time.sleep(0.5)
+        # an error shows on every page, not only the ones the edit changes, and goes again
+        _broken_then_fixed(project, base, log_path)
         # a deleted item: its page goes, and so does its backlink
         (project.root / "case_studies/hospital-circles.md").unlink()
         _gone(base + "case_studies/hospital-circles/")

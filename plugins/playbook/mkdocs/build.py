@@ -28,6 +28,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
 from ..core.library import Item, page_url
+from ..core.problems import Problem
 from ..outputs.export import write_export
 from ..outputs.pdf import pdf_jobs, printed_ids, write_pdfs
 from ..outputs.search import (
@@ -50,7 +51,7 @@ from ..site.pages import (
     search_tags,
     site_pages,
 )
-from ..site.preview import Plan
+from ..site.preview import Plan, with_banner
 from .config import PlaybookConfig, settings_of
 from .nav import NAV, cached_nav, replace_templates
 from .session import Session
@@ -133,15 +134,24 @@ class SiteBuild:
         library, problems, count = scan(
             self.settings, session.read_cache if session.serving else None
         )
+        self.errors: list[Problem] = []  # serve: shown on every page, over the last good build
         if library is None:
-            session.forget()
-            errors = [p for p in problems if p.severity == "error"]
-            for problem in errors:  # each, every time: MkDocs' own logger drops repeats
+            self.errors = [p for p in problems if p.severity == "error"]
+            for problem in self.errors:  # each, every time: MkDocs' own logger drops repeats
                 log.error(str(problem))
-            raise PluginError(
-                f"the playbook library has {len(errors)} error(s), above; nothing was built "
-                "and the previous site is untouched"
+            if session.good is None:
+                session.forget()
+                raise PluginError(
+                    f"the playbook library has {len(self.errors)} error(s), above; nothing was "
+                    "built and the previous site is untouched"
+                )
+            library, count = session.good
+            log.info(
+                "preview: the pages show the library as it was before the error(s) above, "
+                "under a banner that lists them"
             )
+        elif session.serving:
+            session.good = (library, count)
         for warning in library.warnings:
             log.warning(str(warning))
         self.every_item = library  # drafts too: a build must leave theirs out
@@ -299,6 +309,7 @@ class SiteBuild:
             tuple(sorted(f.src_uri for f in written if f.src_uri not in ours)),
             tuple(sorted((k, repr(v)) for k, v in self.options.items())),
             _folder_stamp(config.theme.custom_dir),
+            tuple(str(problem) for problem in self.errors),  # the banner: on every page
         )
         started = time.perf_counter()
         plan = self.plan = self.session.preview.plan(
@@ -449,6 +460,8 @@ class SiteBuild:
             output = fill_in(output, later)
         if self.index_source is not None and page.file.src_uri in self.session.indexed:
             output = self.index_source.take(page.url, output)
+        if self.errors:
+            output = with_banner(output, self.errors)
         return output
 
     # ------------------------------------------------------------------ data out

@@ -10,7 +10,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core.library import ReadCache
+from ..core.library import Library, ReadCache
 from ..outputs.pdf import PdfWriter
 from ..outputs.search import BackgroundIndexer
 from ..site.markup import ContributorHtml
@@ -38,6 +38,7 @@ class Session:
     markup: ContributorHtml = field(default_factory=ContributorHtml)
     said: set[str] = field(default_factory=set)  # notes logged once a session
     stubs: Path | None = None  # dirty rebuilds: the generated pages' stand-in sources
+    good: tuple[Library, int] | None = None  # the last library without errors, and its count
 
     def start(self, command: str, dirty: bool) -> None:
         self.serving, self.dirty, self.live = command == "serve", dirty, False

@@ -14,11 +14,14 @@ taxonomy, mkdocs.yml, the set of hand-written pages that make the navigation) is
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from itertools import count
 
 from ..core.library import Item, Library
+from ..core.problems import Problem
 from .pages import GeneratedPage, Renderer
 
 
@@ -100,3 +103,27 @@ class Plan:
     whole: bool  # render every page (first build, or the context changed)
     changed: frozenset[str]  # src_uris of the plugin's pages to render again
     gone: frozenset[str]  # src_uris the previous build wrote that no longer exist
+
+
+_BODY_OPENS = re.compile(r"<body\b[^>]*>", re.I)
+
+
+def with_banner(page: str, problems: list[Problem]) -> str:
+    """A page of the preview with the library's errors on top: what the terminal says, where
+    the contributor is looking. Every value is escaped: messages quote what was written."""
+    entries = "".join(
+        f"<li><code>{html.escape(f'{p.path}:{p.line}:{p.col}')}</code> "
+        f"{html.escape(p.message)}"
+        + (f"<br><span>Fix: {html.escape(p.hint)}</span>" if p.hint else "")
+        + "</li>"
+        for p in problems
+    )
+    count = f"{len(problems)} error{'s' if len(problems) != 1 else ''}"
+    banner = (
+        f'<aside class="pb-preview-errors" role="alert" aria-label="{count} in the library">'
+        f"<p><strong>{count} in the library.</strong> The pages below show it as it was before; "
+        f"they follow again once this is fixed.</p><ul>{entries}</ul></aside>"
+    )
+    found = _BODY_OPENS.search(page)
+    at = found.end() if found else 0
+    return page[:at] + banner + page[at:]
