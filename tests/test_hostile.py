@@ -111,6 +111,7 @@ def test_a_hostile_file_is_refused_where_it_stands(project, case):
         location(error["at"]) for error in case["errors"]
     ], "\n".join(str(p) for p in errors)
     for problem, error in zip(errors, case["errors"], strict=True):
+        assert problem.hint, f"no hint: {problem}"  # every error says how to fix it
         for words in error["says"]:
             assert words in problem.message, problem
         for words in error.get("hint", ()):

@@ -135,3 +135,16 @@ def test_the_preview_banner_escapes_what_it_quotes():
     assert "<img" not in page and "<i>" not in page and "<b>" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page and "Fix: &lt;i&gt;" in page
     assert "1 error in the library" in page and page.endswith("<p>page</p></body></html>")
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("duration_months: 12", "duration_months: 0"),
+        ("duration_months: 12", "duration_months: 900"),
+        ("competencies: [feedback-practice, strategic-thinking]", "competencies: []"),
+    ],
+)
+def test_a_number_or_count_out_of_range_says_how_to_fix_it(problems_of, old, new):
+    problem = _one(problems_of, CASE.replace(old, new))
+    assert problem.hint

@@ -124,20 +124,27 @@ def _explain(error: dict[str, Any], model: type[BaseModel]) -> tuple[str, str]:
         return f"'{name}' must be a whole number, not '{value}'", f"e.g. `{key}: 6`"
     if kind in ("greater_than_equal", "greater_than"):
         limit = ctx.get("ge", ctx.get("gt"))
-        return f"'{name}' is {value}; it must be at least {limit}", ""
+        return f"'{name}' is {value}; it must be at least {limit}", f"e.g. `{key}: {limit}`"
     if kind in ("less_than_equal", "less_than"):
         limit = ctx.get("le", ctx.get("lt"))
-        return f"'{name}' is {value}; it must be at most {limit}", ""
+        return (
+            f"'{name}' is {value}; it must be at most {limit}",
+            f"write a number up to {limit}",
+        )
     if kind == "too_short":
         least = ctx.get("min_length", 1)
-        return f"'{name}' needs at least {least} entr{'y' if least == 1 else 'ies'}", ""
+        return (
+            f"'{name}' needs at least {least} entr{'y' if least == 1 else 'ies'}",
+            f"add {'one' if least == 1 else least} under `{key}:`, or remove the key if it is "
+            "optional",
+        )
     if kind == "too_long":
         return f"'{name}' allows at most {ctx.get('max_length')} entries", "keep the strongest ones"
     if kind == "content":
         message = error["msg"]
         hint = str(ctx.get("hint", ""))
         return (f"{name}: {message}" if loc and not isinstance(loc[-1], str) else message), hint
-    return f"'{name}': {error['msg']}", ""
+    return f"'{name}': {error['msg']}", "see the field reference in content/contributing.md"
 
 
 def validate(
