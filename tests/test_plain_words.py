@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from conftest import CASE
-
 from playbook.core.validation import label
 
 PATH = "case_studies/hospital-circles.md"
@@ -57,7 +56,8 @@ def test_a_dash_opening_a_line_of_text_is_text(problems_of):
 
 
 @pytest.mark.parametrize(
-    "title", ["\u201cCircles at a hospital\u201d", "\u2018Circles at a hospital\u2019", "\u201cCircles"]
+    "title",
+    ["\u201cCircles at a hospital\u201d", "\u2018Circles at a hospital\u2019", "\u201cCircles"],
 )
 def test_curly_quotes_around_a_value_are_refused(problems_of, title):
     problem = _one(problems_of, CASE.replace("Circles at a hospital", title))
@@ -103,7 +103,9 @@ def test_a_place_is_said_with_the_key_name(loc, said):
 
 
 def test_a_capitalised_competency_is_one_error_in_words(problems_of):
-    text = CASE.replace("[feedback-practice, strategic-thinking]", "[feedback-practice, Delegation]")
+    text = CASE.replace(
+        "[feedback-practice, strategic-thinking]", "[feedback-practice, Delegation]"
+    )
     problem = _one(problems_of, text)
     assert "competencies, second entry" in problem.message and "[" not in problem.message
     assert "'delegation'" in problem.hint

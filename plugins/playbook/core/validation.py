@@ -13,10 +13,20 @@ from .frontmatter import Positions
 from .models import slugify
 from .problems import Problem, did_you_mean
 
-
-_ORDINALS = (
-    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth"
-).split()
+_ORDINALS = [
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+    "eleventh",
+    "twelfth",
+]
 
 
 def label(loc: tuple[Any, ...]) -> str:
