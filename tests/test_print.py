@@ -338,12 +338,13 @@ def test_a_rebuild_in_the_same_session_renders_only_what_changed(project, caplog
             build_site(project.root, command="serve")
         return next(r.getMessage() for r in caplog.records if r.getMessage().startswith("PDFs:"))
 
-    pdf_line()
-    assert "(0 item pages rendered, 4 reused)" in pdf_line()
+    assert "(3 rendered from 3 item documents in 1 process, 0 from the cache)" in pdf_line()
+    assert "(0 rendered from 0 item documents in 1 process, 3 from the cache)" in pdf_line()
     form = project.root / "playbooks/review-form.md"
     form.write_text(form.read_text(encoding="utf-8").replace("Book a follow-up", "Book a review"))
-    # the template changed: its own PDF and the pack that holds it; the framework is reused
-    assert "(1 item pages rendered, 3 reused)" in pdf_line()
+    # the template changed: its own PDF and the pack that holds it (the template laid out
+    # once for both, the playbook again); the framework's PDF comes from the cache
+    assert "(2 rendered from 2 item documents in 1 process, 1 from the cache)" in pdf_line()
     assert "Book a review" in text_of(project.root / "site" / TEMPLATE_PDF)
 
 

@@ -177,3 +177,21 @@ def test_an_edit_renders_only_the_pages_it_changes(project, tmp_path):
             assert time.monotonic() < deadline, "the backlink of a deleted item stayed"
             time.sleep(0.3)
         assert not (site / "case_studies/hospital-circles").exists()
+
+
+def test_a_build_after_a_preview_in_one_process_still_stops_at_errors(project):
+    """MkDocs hands the same plugin to every config loaded in a process (it has on_startup):
+    the last good library a preview kept must not stand in for a build's broken one."""
+    import pytest
+    from conftest import build_site
+    from mkdocs.exceptions import Abort, BuildError
+
+    site = build_site(project.root, command="serve")
+    (site / "marker.txt").write_text("the previous site", encoding="utf-8")
+    good = (project.root / "case_studies/hospital-circles.md").read_text(encoding="utf-8")
+    project.write(
+        "case_studies/hospital-circles.md", good.replace("feedback-practice,", "feedback-practis,")
+    )
+    with pytest.raises((Abort, BuildError)):
+        build_site(project.root)
+    assert (site / "marker.txt").is_file(), "the failed build emptied the previous site"

@@ -30,7 +30,7 @@ from mkdocs.structure.pages import Page
 from ..core.library import Item, page_url
 from ..core.problems import Problem
 from ..outputs.export import write_export
-from ..outputs.pdf import pdf_jobs, printed_ids, write_pdfs
+from ..outputs.pdf import PdfCache, pdf_jobs, printed_ids, worker_count, write_pdfs
 from ..outputs.search import (
     OUTPUT as SEARCH_OUTPUT,
 )
@@ -139,7 +139,7 @@ class SiteBuild:
             self.errors = [p for p in problems if p.severity == "error"]
             for problem in self.errors:  # each, every time: MkDocs' own logger drops repeats
                 log.error(str(problem))
-            if session.good is None:
+            if not session.serving or session.good is None:
                 session.forget()
                 raise PluginError(
                     f"the playbook library has {len(self.errors)} error(s), above; nothing was "
@@ -529,8 +529,34 @@ class SiteBuild:
         gc.unfreeze()
         self.session.forget()
 
+    def _pdf_cache(self, config: Any) -> PdfCache:
+        """The PDF cache folder: inside the project, never where the site is published from
+        (docs_dir, site_dir), and not through a symbolic link."""
+        options, root = self.options, self.settings.root
+        if not options.cache_limit_mb:
+            return PdfCache(None, 0)
+        folder = Path(os.path.abspath(root / options.cache_dir))
+        published = (root / self.settings.docs_dir, Path(os.path.abspath(config.site_dir)))
+        linked = [p for p in (folder, *folder.parents) if p.is_relative_to(root) and p.is_symlink()]
+        reason = (
+            "is outside the project"
+            if not folder.is_relative_to(root) or folder == root
+            else "is inside docs_dir or site_dir, which are published"
+            if any(folder.is_relative_to(p) or p.is_relative_to(folder) for p in published)
+            else f"goes through the symbolic link {linked[0]}"
+            if linked
+            else None
+        )
+        if reason:
+            raise PluginError(
+                f"the playbook plugin's cache_dir '{options.cache_dir}' {reason}: choose a "
+                "folder of the project such as .cache/playbook, or set cache_limit_mb: 0"
+            )
+        return PdfCache(folder / "pdf", options.cache_limit_mb * 2**20)
+
     def _write_pdfs(self, config: Any) -> None:
         started = time.perf_counter()
+        cache = self._pdf_cache(config)
         stats = write_pdfs(
             self.session.pdf_writer,
             Path(config.site_dir),
@@ -538,7 +564,14 @@ class SiteBuild:
             self.session.documents,
             self.pdf_jobs,
             self.options.paper_size,
+            cache=cache,
+            workers=worker_count(self.options.pdf_workers),
         )
+        if cache.failed:
+            log.warning(
+                f"PDFs: the cache folder cannot be written ({cache.failed}), so every build "
+                "renders every PDF again; make it writable, or set cache_limit_mb: 0"
+            )
         for item_id, urls in stats.refused.items():
             item = self.library.items[item_id]
             for url in urls:
@@ -547,10 +580,14 @@ class SiteBuild:
                     "site only (link to a file inside the site, or leave it out)"
                 )
         log.info(
-            "PDFs: %d written in %.1f s (%d item pages rendered, %d reused)",
+            "PDFs: %d written in %.1f s (%d rendered from %d item documents in %d "
+            "process%s, %d from the cache)",
             stats.written,
             time.perf_counter() - started,
             stats.rendered,
+            stats.documents,
+            stats.workers,
+            "" if stats.workers == 1 else "es",
             stats.reused,
         )
 

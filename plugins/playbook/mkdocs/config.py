@@ -45,6 +45,13 @@ class PlaybookConfig(Config):
     """Write library.json and the JSON Schemas into the site."""
     pdf = c.Type(bool, default=True)
     """Write PDFs (templates, frameworks, workshop packs) and QR codes; false for fast previews."""
+    cache_dir = c.Type(str, default=".cache/playbook")
+    """Where rendered PDFs are kept between builds, relative to mkdocs.yml: inside the
+    project, outside docs_dir and site_dir. Safe to delete."""
+    cache_limit_mb = _Count(1024, 0, 1_000_000)
+    """The most the cache folder may hold; 0: no cache on disk (PDFs rendered every build)."""
+    pdf_workers = _Count(0, 0, 256)
+    """Processes that render PDFs; 0: one per core."""
     paper_size = c.Choice(PAPER_SIZES, default="A4")
     """The PDFs' paper size. Browser printing uses the printer's paper."""
     fast_preview = c.Type(bool, default=True)

@@ -43,6 +43,7 @@ class Session:
     def start(self, command: str, dirty: bool) -> None:
         self.serving, self.dirty, self.live = command == "serve", dirty, False
         self.said = set()
+        self.good = None  # MkDocs may hand the same plugin to the next command in a process
 
     def note(self, text: str) -> None:
         """Log an info line: once a `mkdocs serve` session (its rebuilds would repeat it)."""

@@ -12,10 +12,15 @@ hash, so a rebuild in `mkdocs serve` renders only what changed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import logging
 import mimetypes
-from collections.abc import Iterable, Sequence
+import os
+import tempfile
+import time
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -84,28 +89,228 @@ def site_fetcher(site_dir: Path, base_url: str, refused: list[str]):  # noqa: AN
             refused.append(url)
             raise OutsideSite(f"{url} is not a file of the built site")
 
-    return SiteFetcher(allowed_protocols=("data", base.scheme))
+    # every http(s) URL reaches fetch(), which refuses (and so reports) what is not the site
+    return SiteFetcher(allowed_protocols=("data", "http", "https"))
 
 
 @dataclass
 class PdfStats:
-    rendered: int = 0
-    reused: int = 0
+    rendered: int = 0  # PDFs rendered by this build
+    documents: int = 0  # item documents laid out for them (one is shared by several PDFs)
+    reused: int = 0  # PDFs taken from the cache (memory or disk)
     written: int = 0
+    workers: int = 1
     refused: dict[str, list[str]] = field(default_factory=dict)  # item id -> URLs refused
 
 
-class PdfWriter:
-    """Renders item documents with WeasyPrint and writes PDF jobs, reusing by content hash.
+_CACHE_MAGIC = b"playbook-pdf-cache 1\n"
 
-    Keep one writer for a whole `mkdocs serve` session: unchanged documents and PDFs are not
-    rendered again. A document is the HTML of one item; a job joins documents page by page.
-    """
+
+class PdfCache:
+    """Rendered PDFs on disk, by content key, so that a build reuses what an earlier one
+    rendered (a CI job after each merge: one item changed, one item's PDFs to render).
+
+    An entry is a header line, a JSON line (the PDF's SHA-256 and the URLs its fetcher
+    refused, per item) and the PDF. An entry whose header, JSON or hash does not match is
+    deleted and rendered again: a cut-off write, a foreign file or an edited one is never
+    published. Entries are written to a temporary name and renamed, so a reader sees a whole
+    entry or none. The folder is bounded: after each build the least recently used entries go
+    until it holds at most `limit` bytes."""
+
+    def __init__(self, folder: Path | None, limit: int) -> None:
+        self.folder, self.limit = folder, limit
+        self.failed: str | None = None  # why the folder cannot be used (then: no disk cache)
+
+    def _path(self, key: str) -> Path:
+        assert self.folder is not None
+        return self.folder / f"{key}.pdfcache"
+
+    def get(self, key: str) -> tuple[bytes, dict[str, list[str]]] | None:
+        if self.folder is None or self.failed:
+            return None
+        path = self._path(key)
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            return None
+        try:
+            if not raw.startswith(_CACHE_MAGIC):
+                raise ValueError("not an entry")
+            line_end = raw.index(b"\n", len(_CACHE_MAGIC))
+            meta = json.loads(raw[len(_CACHE_MAGIC) : line_end])
+            data = raw[line_end + 1 :]
+            if meta.get("sha256") != hashlib.sha256(data).hexdigest():
+                raise ValueError("its content does not match its hash")
+            refused = {str(k): [str(u) for u in v] for k, v in dict(meta["refused"]).items()}
+        except (ValueError, KeyError, TypeError, AttributeError):
+            with contextlib.suppress(OSError):
+                path.unlink()
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # recently used: kept when the folder is trimmed
+        return data, refused
+
+    def put(self, key: str, data: bytes, refused: dict[str, list[str]]) -> None:
+        if self.folder is None or self.failed:
+            return
+        meta = json.dumps({"sha256": hashlib.sha256(data).hexdigest(), "refused": refused})
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".part")
+            with os.fdopen(handle, "wb") as out:
+                out.write(_CACHE_MAGIC + meta.encode() + b"\n" + data)
+            os.replace(temporary, self._path(key))
+        except OSError as error:
+            self.failed = f"{self.folder}: {error.strerror or error}"
+
+    def trim(self) -> None:
+        """Delete the least recently used entries (and leftover partial writes) until the
+        folder holds at most `limit` bytes."""
+        if self.folder is None or self.failed or not self.folder.is_dir():
+            return
+        entries = []
+        for path in self.folder.iterdir():
+            with contextlib.suppress(OSError):
+                if path.suffix == ".part" or not path.is_file() or path.is_symlink():
+                    if path.suffix == ".part" and path.stat().st_mtime < time.time() - 3600:
+                        path.unlink()
+                    continue
+                info = path.stat()
+                entries.append((info.st_mtime, info.st_size, path))
+        total = sum(size for _mtime, size, _path in entries)
+        for _mtime, size, path in sorted(entries):
+            if total <= self.limit:
+                break
+            with contextlib.suppress(OSError):
+                path.unlink()
+                total -= size
+
+
+@dataclass(frozen=True)
+class _Task:
+    """One PDF to render: its key, title and documents (document key, HTML, page URL)."""
+
+    key: str
+    title: str
+    documents: tuple[tuple[str, str, str, str], ...]  # (doc key, item id, html, url)
+
+
+class _Renderer:
+    """WeasyPrint with what every document shares parsed once: the fonts and the print
+    stylesheets (passed as the documents' stylesheets rather than linked from each, which
+    would parse them again for every document; the pages are byte for byte the same,
+    tests/test_print.py checks it)."""
+
+    def __init__(self, site_dir: str, base_url: str) -> None:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        self.site_dir, self.base_url = Path(site_dir), base_url
+        self.fonts = FontConfiguration()
+        fetch = site_fetcher(self.site_dir, base_url, [])
+        with _quiet():  # the screen rules WeasyPrint skips (sticky, overflow) are expected
+            self.sheets = [
+                CSS(url=f"{base_url}{STYLE_DIR}/{name}", url_fetcher=fetch, font_config=self.fonts)
+                for name in PRINT_STYLES
+            ]
+
+    def render(self, tasks: Sequence[_Task]) -> list[tuple[str, bytes, dict[str, list[str]], int]]:
+        """(key, PDF, refused URLs per item, documents laid out) for each task; a document
+        shared by several tasks is laid out once."""
+        from weasyprint import HTML
+
+        laid_out: dict[str, tuple[object, list[str]]] = {}
+        results = []
+        with _quiet():  # refused fetches: reported by the build, with the item they are of
+            for task in tasks:
+                fresh = 0
+                rendered = []
+                for doc_key, _item_id, text, url in task.documents:
+                    if doc_key not in laid_out:
+                        refused: list[str] = []
+                        laid_out[doc_key] = (
+                            HTML(
+                                string=text,
+                                base_url=url,
+                                url_fetcher=site_fetcher(self.site_dir, self.base_url, refused),
+                            ).render(stylesheets=self.sheets, font_config=self.fonts),
+                            refused,
+                        )
+                        fresh += 1
+                    rendered.append(laid_out[doc_key][0])
+                pages = [page for one in rendered for page in one.pages]  # type: ignore[attr-defined]
+                combined = rendered[0].copy(pages) if len(rendered) > 1 else rendered[0]  # type: ignore[attr-defined]
+                combined.metadata.title = task.title  # type: ignore[attr-defined]
+                data = combined.write_pdf()  # type: ignore[attr-defined]
+                # after writing: WeasyPrint may fetch an image only when it draws it
+                refused_by_item = {
+                    item_id: laid_out[doc_key][1]
+                    for doc_key, item_id, _text, _url in task.documents
+                    if laid_out[doc_key][1]
+                }
+                results.append((task.key, data, refused_by_item, fresh))
+        return results
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """WeasyPrint's warnings off: what matters of them the build reports itself."""
+    weasy_log = logging.getLogger("weasyprint")
+    previous_level = weasy_log.level
+    weasy_log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        weasy_log.setLevel(previous_level)
+
+
+_WORKER: _Renderer | None = None  # in a worker process: its renderer, for the whole build
+
+
+def _start_worker(site_dir: str, base_url: str) -> None:
+    global _WORKER
+    _WORKER = _Renderer(site_dir, base_url)
+
+
+def _work(tasks: Sequence[_Task]) -> list[tuple[str, bytes, dict[str, list[str]], int]]:
+    assert _WORKER is not None
+    return _WORKER.render(tasks)
+
+
+def _chunks(tasks: list[_Task], count: int) -> list[list[_Task]]:
+    """Tasks in `count` chunks of about equal work, a task placed with the tasks that share
+    most of its documents (a template and the packs holding it), so that a document is laid
+    out in as few workers as possible."""
+    total = sum(len(t.documents) for t in tasks)
+    budget = total / count * 1.15 + 1
+    chunks: list[list[_Task]] = [[] for _ in range(count)]
+    held: list[set[str]] = [set() for _ in range(count)]
+    work = [0] * count
+    for task in sorted(tasks, key=lambda t: -len(t.documents)):
+        keys = {d[0] for d in task.documents}
+
+        def fit(i: int, keys: set[str] = keys) -> tuple[int, int]:
+            new = len(keys - held[i])
+            return (new if work[i] + new <= budget else total + work[i], work[i])
+
+        best = min(range(count), key=fit)
+        chunks[best].append(task)
+        work[best] += len(keys - held[best])
+        held[best] |= keys
+    return [c for c in chunks if c]
+
+
+def worker_count(wanted: int = 0) -> int:
+    """`wanted`, or 0 for every core this process may run on."""
+    return wanted or len(os.sched_getaffinity(0))
+
+
+class PdfWriter:
+    """Writes PDF jobs into the site, rendering only what neither its memory (a `mkdocs
+    serve` session) nor the disk cache holds, on several cores when there is enough to do."""
 
     def __init__(self) -> None:
-        self._documents: dict[str, object] = {}  # content key -> weasyprint Document
-        self._pdfs: dict[tuple[str, ...], bytes] = {}  # document keys + title -> PDF bytes
-        self._refused: dict[str, list[str]] = {}  # content key -> URLs its fetcher refused
+        self._memory: dict[str, tuple[bytes, dict[str, list[str]]]] = {}
 
     def write(
         self,
@@ -115,78 +320,96 @@ class PdfWriter:
         jobs: Sequence[PdfJob],
         *,
         salt: str = "",
+        cache: PdfCache | None = None,
+        workers: int = 1,
     ) -> PdfStats:
-        """Write every job's PDF into site_dir. `salt` joins every key (e.g. the stylesheets'
-        hash), so a change in the CSS renders everything again."""
-        from weasyprint import HTML
-
+        """Write every job's PDF into site_dir. `salt` joins every key (the stylesheets, the
+        paper, WeasyPrint's version), so that a change in any renders everything again."""
+        cache = cache or PdfCache(None, 0)
         stats = PdfStats()
-        keys = {
+        doc_keys = {
             item_id: hashlib.sha256(f"{salt}\0{url}\0{text}".encode()).hexdigest()
             for item_id, (text, url) in documents.items()
         }
-        used_documents: dict[str, object] = {}
-        used_pdfs: dict[tuple[str, ...], bytes] = {}
-
-        def document(item_id: str) -> object:
-            key = keys[item_id]
-            found = used_documents.get(key) or self._documents.get(key)
-            if found is None:
-                text, url = documents[item_id]
-                refused: list[str] = []
-                found = HTML(
-                    string=text,
-                    base_url=url,
-                    url_fetcher=site_fetcher(site_dir, base_url, refused),
-                ).render()
-                self._refused[key] = refused
-                stats.rendered += 1
-            else:
+        found: dict[str, tuple[bytes, dict[str, list[str]]]] = {}
+        tasks: dict[str, _Task] = {}
+        job_keys = []
+        for job in jobs:
+            key = hashlib.sha256(
+                "\0".join((salt, job.title, *(doc_keys[i] for i in job.items))).encode()
+            ).hexdigest()
+            job_keys.append(key)
+            if key in found or key in tasks:
+                continue
+            entry = self._memory.get(key) or cache.get(key)
+            if entry is not None:
+                found[key] = entry
                 stats.reused += 1
-            used_documents[key] = found
-            return found
-
-        # WeasyPrint reports refused fetches through its logger, as warnings; we report them
-        # ourselves with the item they belong to.
-        weasy_log = logging.getLogger("weasyprint")
-        previous_level = weasy_log.level
-        weasy_log.setLevel(logging.ERROR)
-        try:
-            for job in jobs:
-                pdf_key = (job.title, *(keys[i] for i in job.items))
-                data = self._pdfs.get(pdf_key)
-                if data is None:
-                    rendered = [document(item_id) for item_id in job.items]
-                    pages = [page for one in rendered for page in one.pages]
-                    combined = rendered[0].copy(pages) if len(rendered) > 1 else rendered[0]
-                    combined.metadata.title = job.title
-                    data = combined.write_pdf()
-                else:
-                    stats.reused += len(job.items)
-                    for item_id in job.items:
-                        key = keys[item_id]
-                        if key in self._documents:
-                            used_documents[key] = self._documents[key]
-                used_pdfs[pdf_key] = data
-                target = site_dir / job.path
-                if not target.resolve().is_relative_to(site_dir.resolve()):  # never elsewhere
-                    raise OutsideSite(f"{job.path} is not a path inside the site")
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
-                stats.written += 1
-        finally:
-            weasy_log.setLevel(previous_level)
-        for item_id, key in keys.items():
-            if self._refused.get(key):
-                stats.refused[item_id] = self._refused[key]
-        # keep only what this build used: a long serve session does not grow without bound
-        self._documents = used_documents
-        self._pdfs = used_pdfs
-        self._refused = {key: self._refused[key] for key in used_documents if key in self._refused}
+                continue
+            tasks[key] = _Task(
+                key,
+                job.title,
+                tuple((doc_keys[i], i, *documents[i]) for i in job.items),
+            )
+        for key, data, refused, fresh in self._render(
+            site_dir, base_url, list(tasks.values()), workers, stats
+        ):
+            found[key] = (data, refused)
+            cache.put(key, data, refused)
+            stats.rendered += 1
+            stats.documents += fresh
+        root = site_dir.resolve()
+        for job, key in zip(jobs, job_keys, strict=True):
+            data, refused = found[key]
+            target = site_dir / job.path
+            if not target.resolve().is_relative_to(root):  # never elsewhere
+                raise OutsideSite(f"{job.path} is not a path inside the site")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            stats.written += 1
+            for item_id, urls in refused.items():
+                stats.refused.setdefault(item_id, urls)
+        self._memory = found  # what this build used: a long serve session stays bounded
+        cache.trim()
         return stats
 
+    @staticmethod
+    def _render(
+        site_dir: Path, base_url: str, tasks: list[_Task], workers: int, stats: PdfStats
+    ) -> Iterable[tuple[str, bytes, dict[str, list[str]], int]]:
+        """Render in this process when there is little to do (a preview's edit), else in a
+        pool of worker processes, each parsing fonts and stylesheets once for all its tasks."""
+        documents = len({d[0] for t in tasks for d in t.documents})
+        workers = min(workers, max(1, documents // MIN_DOCUMENTS_PER_WORKER))
+        stats.workers = workers
+        if workers <= 1:
+            if tasks:
+                yield from _Renderer(str(site_dir), base_url).render(tasks)
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
 
-PRINT_STYLES = ("playbook.css", "print.css")  # what pdf.html links
+        context = multiprocessing.get_context("forkserver")  # a fresh process, not this one
+        context.set_forkserver_preload([__name__, "weasyprint"])
+        with ProcessPoolExecutor(
+            workers,
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(str(site_dir), base_url),
+        ) as pool:
+            for results in pool.map(_work, _chunks(tasks, workers * CHUNKS_PER_WORKER)):
+                yield from results
+
+
+# Below this many documents per extra worker, starting one (about a second) costs more than it
+# saves; a pool's work is split in this many chunks per worker, so that one that finishes early
+# takes another.
+MIN_DOCUMENTS_PER_WORKER = 8
+CHUNKS_PER_WORKER = 3
+
+
+STYLE_DIR = "assets/playbook"
+PRINT_STYLES = ("playbook.css", "print.css")  # every document's stylesheets, in this order
 
 
 def write_pdfs(
@@ -196,11 +419,17 @@ def write_pdfs(
     documents: dict[str, tuple[str, str]],
     jobs: Sequence[PdfJob],
     paper_size: str,
+    *,
+    cache: PdfCache | None = None,
+    workers: int = 1,
 ) -> PdfStats:
-    """Every job's PDF into the finished site; a change of the print styles or the paper
-    renders everything again."""
+    """Every job's PDF into the finished site; a change of the print styles, the paper or
+    WeasyPrint renders everything again."""
     from importlib import resources
+
+    import weasyprint
 
     assets = resources.files("playbook") / "assets"
     styles = hashlib.sha256(b"".join((assets / n).read_bytes() for n in PRINT_STYLES)).hexdigest()
-    return writer.write(site, base_url, documents, jobs, salt=f"{styles}\0{paper_size}")
+    salt = f"{styles}\0{paper_size}\0{weasyprint.__version__}"
+    return writer.write(site, base_url, documents, jobs, salt=salt, cache=cache, workers=workers)

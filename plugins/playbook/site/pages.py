@@ -359,8 +359,10 @@ class Renderer:
         """The PDF the build writes beside the item's page, if PDFs are on."""
         return ITEM_TYPES[item.type].pdf_name(item.id) if self.pdfs else None
 
-    def document(self, item: Item, article: str, prefix: str, paper_size: str) -> str:
-        """A whole HTML document for WeasyPrint: the item's article and the print styles."""
+    def document(self, item: Item, page: str, prefix: str, paper_size: str) -> str:
+        """A whole HTML document for WeasyPrint: the item's <article>, which its page's HTML
+        (`page`) ends with but for the cross-links after it (not printed; item.html)."""
+        article = page[: page.rindex("</article>") + len("</article>")]
         return self._render(
             "pdf.html", prefix, item=item, article=Markup(article), paper_size=paper_size
         ).whole()

@@ -1,0 +1,224 @@
+"""PDFs at scale: a cache on disk that outlives the build, rendering on every core, and the
+same bytes whichever way a PDF was made."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from pathlib import Path
+
+import playbook.outputs.pdf as pdf
+import pytest
+from conftest import MKDOCS_YML, build_site
+from mkdocs.exceptions import Abort, BuildError, PluginError
+from playbook.outputs.pdf import PdfCache
+
+TEMPLATE_PDF = "playbooks/review-form/review-form.pdf"
+FRAMEWORK_PDF = "playbooks/circle-milestones/circle-milestones.pdf"
+PACK_PDF = "playbooks/peer-circles/peer-circles-workshop-pack.pdf"
+PDFS = (TEMPLATE_PDF, FRAMEWORK_PDF, PACK_PDF)
+
+
+def _with(options: str) -> str:
+    return MKDOCS_YML.replace("  - playbook\n", f"  - playbook:\n{options}")
+
+
+def _build(root: Path, caplog, strict: bool = True) -> tuple[Path, str]:
+    """A build as `mkdocs build` runs it (a fresh plugin each time: nothing kept in memory
+    between builds but what is on disk); the site and the log line of its PDFs."""
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="mkdocs.plugins.playbook"):
+        site = build_site(root, strict=strict)
+    line = next(r.getMessage() for r in caplog.records if r.getMessage().startswith("PDFs:"))
+    return site, line
+
+
+def _counts(line: str) -> tuple[int, int, int]:
+    """(PDFs rendered, documents laid out, PDFs from the cache) of a PDFs log line."""
+    found = re.search(r"\((\d+) rendered from (\d+) item documents .* (\d+) from the cache\)", line)
+    assert found, line
+    return int(found.group(1)), int(found.group(2)), int(found.group(3))
+
+
+def _pdfs(site: Path) -> dict[str, bytes]:
+    return {name: (site / name).read_bytes() for name in PDFS}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_plugin(monkeypatch):
+    """MkDocs hands the same plugin to every build of a process; its session would keep the
+    PDFs in memory. These tests are about the disk: each build gets a new session."""
+    from playbook.mkdocs.plugin import PlaybookPlugin
+    from playbook.mkdocs.session import Session
+
+    original = PlaybookPlugin.on_startup
+
+    def startup(self, *, command: str, dirty: bool) -> None:
+        self.session = Session()
+        original(self, command=command, dirty=dirty)
+
+    monkeypatch.setattr(PlaybookPlugin, "on_startup", startup)
+
+
+def test_a_second_build_renders_nothing_and_publishes_the_same_bytes(project, caplog):
+    site, line = _build(project.root, caplog)
+    assert _counts(line) == (3, 3, 0)
+    first = _pdfs(site)
+    entries = list((project.root / ".cache/playbook/pdf").glob("*.pdfcache"))
+    assert len(entries) == 3
+    site, line = _build(project.root, caplog)
+    assert _counts(line) == (0, 0, 3)
+    assert _pdfs(site) == first
+    assert not list(site.rglob("*.pdfcache")) and not (site / ".cache").exists()  # never served
+
+
+def test_an_edit_renders_the_item_and_the_packs_that_hold_it(project, caplog):
+    _build(project.root, caplog)
+    form = project.root / "playbooks/review-form.md"
+    form.write_text(form.read_text(encoding="utf-8").replace("Book a follow-up", "Book a review"))
+    site, line = _build(project.root, caplog)
+    # the template's own PDF and the pack (the template laid out once for both, the playbook
+    # again); the framework's PDF comes from the disk
+    assert _counts(line) == (2, 2, 1)
+    case = project.root / "case_studies/hospital-circles.md"
+    case.write_text(case.read_text(encoding="utf-8").replace("Ward managers", "Ward leads"))
+    site, line = _build(project.root, caplog)
+    assert _counts(line) == (0, 0, 3)  # a case study has no PDF and is in none
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda raw: raw[: len(raw) // 2],  # a write cut off
+        lambda raw: raw[:-100] + bytes([raw[-100] ^ 1]) + raw[-99:],  # one bit changed
+        lambda raw: b"%PDF-1.7\nnot ours\n%%EOF\n",  # a foreign file under the name
+        lambda raw: b"",
+    ],
+)
+def test_a_spoilt_cache_entry_is_rendered_again_never_published(project, caplog, spoil):
+    site, _line = _build(project.root, caplog)
+    first = _pdfs(site)
+    folder = project.root / ".cache/playbook/pdf"
+    for entry in folder.glob("*.pdfcache"):
+        entry.write_bytes(spoil(entry.read_bytes()))
+    site, line = _build(project.root, caplog)
+    assert _counts(line) == (3, 3, 0)
+    assert _pdfs(site) == first
+    site, line = _build(project.root, caplog)  # and replaced
+    assert _counts(line) == (0, 0, 3)
+
+
+def test_the_cache_keeps_the_warning_of_a_refused_resource(project, caplog):
+    """What a PDF's fetcher refused is part of the entry: a build that reuses the PDF warns
+    as the build that rendered it did."""
+    framework = project.root / "playbooks/circle-milestones.md"
+    framework.write_text(
+        framework.read_text(encoding="utf-8") + "\n![A chart](https://example.org/chart.png)\n",
+        encoding="utf-8",
+    )
+    project.write("mkdocs.yml", _with("      remote_hosts: [example.org]\n"))
+    for expected in ((3, 3, 0), (0, 0, 3)):
+        _site, line = _build(project.root, caplog, strict=False)
+        assert _counts(line) == expected
+        said = [r.getMessage() for r in caplog.records if "PDFs read files" in r.getMessage()]
+        assert len(said) == 1 and "https://example.org/chart.png" in said[0], said
+
+
+def test_the_folder_is_trimmed_to_its_limit_least_recently_used_first(tmp_path):
+    cache = PdfCache(tmp_path / "pdf", limit=2500)
+    for n in range(5):
+        cache.put(f"{n:064x}", b"%PDF" + bytes(1000), {})
+        os.utime(tmp_path / "pdf" / f"{n:064x}.pdfcache", (1000 + n, 1000 + n))  # 4 the newest
+    for n in (0, 1):
+        assert cache.get(f"{n:064x}") is not None  # used again: kept
+    cache.trim()
+    kept = sorted(p.stem for p in (tmp_path / "pdf").iterdir())
+    assert [int(k, 16) for k in kept] == [0, 1]
+
+
+@pytest.mark.parametrize(
+    ("folder", "says"),
+    [
+        ("../outside", "is outside the project"),
+        ("/tmp/elsewhere", "is outside the project"),
+        (".", "is outside the project"),
+        ("content/cache", "inside docs_dir or site_dir"),
+        ("site/cache", "inside docs_dir or site_dir"),
+        ("linked/cache", "symbolic link"),
+    ],
+)
+def test_a_cache_folder_where_it_must_not_be_is_refused(project, caplog, folder, says):
+    (project.root / "linked").symlink_to(project.root.parent)
+    project.write("mkdocs.yml", _with(f"      cache_dir: '{folder}'\n"))
+    with pytest.raises((Abort, BuildError, PluginError)) as raised:
+        build_site(project.root)
+    assert says in str(raised.value) + caplog.text
+    assert not (project.root.parent / "cache").exists()
+
+
+def test_no_disk_cache_when_its_limit_is_zero(project, caplog):
+    project.write("mkdocs.yml", _with("      cache_limit_mb: 0\n"))
+    _build(project.root, caplog)
+    _site, line = _build(project.root, caplog)
+    assert _counts(line) == (3, 3, 0) and not (project.root / ".cache").exists()
+
+
+def test_workers_and_one_process_write_the_same_bytes_as_a_plain_render(
+    project, caplog, monkeypatch
+):
+    """The pool (here forced on for three documents), one process, and WeasyPrint run plainly
+    with the stylesheets linked from the document as a browser would: the same PDFs."""
+    project.write("mkdocs.yml", _with("      cache_limit_mb: 0\n      pdf_workers: 2\n"))
+    monkeypatch.setattr(pdf, "MIN_DOCUMENTS_PER_WORKER", 1)
+    site, line = _build(project.root, caplog)
+    assert "in 2 processes" in line
+    pooled = _pdfs(site)
+    monkeypatch.setattr(pdf, "MIN_DOCUMENTS_PER_WORKER", 1000)
+    site, line = _build(project.root, caplog)
+    assert "in 1 process," in line
+    assert _pdfs(site) == pooled
+
+    # WeasyPrint on its own, from the same document with the stylesheets linked
+    documents: dict = {}
+    original = pdf.write_pdfs
+
+    def keep(writer, site_dir, base_url, docs, *args, **kwargs):
+        documents.update(docs)
+        return original(writer, site_dir, base_url, docs, *args, **kwargs)
+
+    monkeypatch.setattr("playbook.mkdocs.build.write_pdfs", keep)
+    site, _line = _build(project.root, caplog)
+    from weasyprint import HTML
+
+    text, url = documents["review-form"]
+    links = "".join(
+        f'<link rel="stylesheet" href="{"../" * 2}assets/playbook/{name}">'
+        for name in pdf.PRINT_STYLES
+    )
+    linked = text.replace('<meta charset="utf-8">', '<meta charset="utf-8">' + links, 1)
+    base = "http://127.0.0.1:8000/" if False else url[: url.index("playbooks/")]
+    document = HTML(
+        string=linked, base_url=url, url_fetcher=pdf.site_fetcher(site, base, [])
+    ).render()
+    document.metadata.title = "Review form"
+    alone = document.write_pdf()
+    assert alone == pooled[TEMPLATE_PDF]
+
+
+def test_the_ci_workflow_keeps_the_cache_folder():
+    import yaml
+
+    from playbook.mkdocs.config import PlaybookConfig
+
+    options = PlaybookConfig()
+    options.load_dict({})
+    options.validate()
+    workflow = Path(__file__).parent.parent / ".github/workflows/library.yml"
+    steps = yaml.safe_load(workflow.read_text(encoding="utf-8"))["jobs"]["check-and-build"]["steps"]
+    names = [step.get("name") for step in steps]
+    (kept,) = [s for s in steps if str(s.get("uses", "")).startswith("actions/cache@")]
+    assert kept["with"]["path"] == options.cache_dir
+    assert names.index(kept["name"]) < names.index("Build site")
+    ignored = (workflow.parents[2] / ".gitignore").read_text(encoding="utf-8").split()
+    assert ".cache/" in ignored
