@@ -3,7 +3,7 @@
     python benchmarks/bench.py check [--sizes 1000,5000,10000]
     python benchmarks/bench.py build [--sizes 1000,5000,10000] [--serve-size 2000]
     python benchmarks/bench.py serve [--serve-size 2000]
-    python benchmarks/bench.py pdf [--templates 50]
+    python benchmarks/bench.py pdf [--sizes 2000,10000] [--with-plugins]
     python benchmarks/bench.py search [--sizes 1000,2000,10000] [--query mentor]
 
 `check`: `playbook check` wall time and peak memory (each size in a fresh process).
@@ -19,8 +19,10 @@ opening to the first results (tests/browser.py), Pagefind's against Material's. 
 `serve`: `mkdocs serve` on a library of --serve-size items; one case study's title edited
 three times; the seconds from saving to the new title on its page and on its playbook's page
 (a backlink, on another page), with the fast preview and with `fast_preview: false`.
-`pdf`: a library of feedback templates built with PDFs on, then rebuilt in the same process
-as `mkdocs serve` does (the PDF writer reuses unchanged documents), then with PDFs off.
+`pdf`: the default configuration (PDFs on) as issue #21 measures it: cold (no PDF cache),
+warm with no change and warm after editing one case study and one template, and PDFs off,
+against the plain build; the PDF stage in documents per second per core; the peak memory of
+the build and every process it started, summed.
 `search`: each library built with `search: pagefind` and with `search: material`, and the
 bytes per query of each (as in `build`), with the indexing time and the bundle's files.
 """
@@ -296,49 +298,136 @@ def bench_serve(size: int, workdir: Path, edits: int = 3) -> None:
     shutil.rmtree(root)
 
 
-PDF_RUN = """
-import json, logging, sys, time
-from mkdocs.commands.build import build
-from mkdocs.config import load_config
-lines = []
-class Keep(logging.Handler):
-    def emit(self, record):
-        lines.append(record.getMessage())
-logging.getLogger("mkdocs.plugins.playbook").addHandler(Keep())
-logging.getLogger("mkdocs.plugins.playbook").setLevel(logging.INFO)
-times = []
-for pdf in (True, True, False):
-    config = load_config(sys.argv[1], plugins=["search", {"playbook": {"pdf": pdf}}])
-    config.plugins.on_startup(command="serve", dirty=False)
-    start = time.perf_counter()
-    build(config)
-    times.append(time.perf_counter() - start)
-print(json.dumps({"times": times, "pdf_lines": [x for x in lines if x.startswith("PDFs:")]}))
-"""
+def tree_peak(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int, str]:
+    """Run a command in a session of its own: wall seconds, the peak of the summed memory of
+    every process of that session (the build, its PDF workers, Pagefind), sampled every
+    0.1 s, and its stderr. Memory is PSS: a page shared by several processes (a forked
+    worker's inherited heap) counts once, in shares, as it costs the machine."""
+    with tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=err,
+            start_new_session=True,
+        )  # fmt: skip
+        peak = 0
+        while process.poll() is None:
+            total = 0
+            for stat in Path("/proc").glob("[0-9]*/stat"):
+                try:
+                    fields = stat.read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if int(fields[3]) == process.pid:  # the session: pid == sid
+                    total += _pss(stat.parent)
+            peak = max(peak, total)
+            time.sleep(0.1)
+        elapsed = time.perf_counter() - start
+        err.seek(0)
+        said = err.read()
+    if process.returncode:
+        raise RuntimeError(f"{command} failed:\n{said[-3000:]}")
+    return elapsed, peak, said
 
 
-def bench_pdf(templates: int, workdir: Path) -> None:
-    """Build time with and without PDFs for a library of `templates` feedback templates."""
-    root = generate(workdir / "lib-pdf", templates * 10, pdf=True)
-    # keep the templates only: nothing else refers to them in a generated library
-    for path in [*(root / "case_studies").iterdir(), *(root / "playbooks").iterdir()]:
-        if "type: feedback-template" not in path.read_text(encoding="utf-8"):
-            path.unlink()
-    out = subprocess.run(
-        [sys.executable, "-c", PDF_RUN, str(root / "mkdocs.yml")],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=root,
+def _pss(proc: Path) -> int:
+    """A process's proportional set size in bytes (0 if it is gone)."""
+    try:
+        for line in (proc / "smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+PDF_LINE = re.compile(
+    r"PDFs: (\d+) written in ([\d.]+) s \((\d+) rendered from (\d+) item documents in (\d+)"
+)
+
+
+def bench_pdf(sizes: list[int], workdir: Path, repeat: int, other_plugins: bool) -> None:
+    """Issue #21: the default build (PDFs on, `plugins: [search, playbook]`) against a plain
+    Material build of the same Markdown: cold (no PDF cache), warm with no change, warm after
+    editing one case study and one template; and with PDFs off. Best of `repeat` each; the
+    PDF stage of the cold build in documents per second per core; the peak of all processes."""
+    mkdocs = str(Path(sys.executable).with_name("mkdocs"))
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    cores = len(os.sched_getaffinity(0))
+    print(
+        "| items | plain (s) | default, cold (s) | ratio | warm, no change (s) | ratio "
+        "| warm, 1 case + 1 template edited (s) | ratio | PDFs off (s) | ratio "
+        "| PDFs (documents) | PDF stage, cold (s) | documents/s/core | peak, cold (MiB) |"
     )
-    result = json.loads(out.stdout)
-    first, again, off = result["times"]
-    print("| templates | build, PDFs on (s) | rebuild in serve (s) | PDFs off (s) | PDF time (s) |")
-    print("| ---: | ---: | ---: | ---: | ---: |")
-    print(f"| {templates} | {first:.1f} | {again:.1f} | {off:.1f} | {first - off:.1f} |")
-    for line in result["pdf_lines"]:
-        print(f"<!-- {line} -->")
-    shutil.rmtree(root)
+    print(
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    )
+    for size in sizes:
+        root = generate(workdir / f"lib-{size}", size)
+        config = root / "mkdocs.yml"
+        config.write_text(  # the default: PDFs on, no option given
+            config.read_text(encoding="utf-8").replace(
+                "  - playbook:\n      pdf: false\n", "  - playbook\n"
+            ),
+            encoding="utf-8",
+        )
+        off = root / "mkdocs-pdf-off.yml"
+        off.write_text(
+            config.read_text(encoding="utf-8").replace(
+                "  - playbook\n", "  - playbook:\n      pdf: false\n"
+            ),
+            encoding="utf-8",
+        )
+        plain = plain_copy(root)
+        if other_plugins:
+            with_other_plugins(root, [config, off])
+            with_other_plugins(plain, [plain / "mkdocs.yml"])
+        case = root / "case_studies" / "case-00001.md"
+        template = next(p for p in sorted((root / "playbooks").iterdir()) if "template" in p.name)
+        originals = {path: path.read_text(encoding="utf-8") for path in (case, template)}
+
+        def build(config_file: Path) -> tuple[float, int, str]:
+            return tree_peak(
+                [mkdocs, "build", "-f", str(config_file), "-d", str(config_file.parent / "site")],
+                config_file.parent,
+                env,
+            )
+
+        runs: dict[str, list[tuple[float, int, str]]] = {}
+        for n in range(repeat):
+            runs.setdefault("plain", []).append(build(plain / "mkdocs.yml"))
+            shutil.rmtree(root / ".cache", ignore_errors=True)
+            runs.setdefault("cold", []).append(build(config))
+            runs.setdefault("warm", []).append(build(config))
+            for path, text in originals.items():  # a different edit each time
+                path.write_text(text + f"\nEdited for the benchmark, run {n}.\n", encoding="utf-8")
+            runs.setdefault("edited", []).append(build(config))
+            runs.setdefault("off", []).append(build(off))
+        for path, text in originals.items():
+            path.write_text(text, encoding="utf-8")
+        best = {name: min(found) for name, found in runs.items()}
+        plain_s = best["plain"][0]
+        stage = PDF_LINE.search(best["cold"][2])
+        written, stage_s, documents, workers = (
+            (int(stage.group(1)), float(stage.group(2)), int(stage.group(4)), int(stage.group(5)))
+            if stage
+            else (0, float("nan"), 0, 1)
+        )
+        cells = [f"{size:,}", f"{plain_s:.1f}"]
+        for name in ("cold", "warm", "edited", "off"):
+            cells += [f"{best[name][0]:.1f}", f"{best[name][0] / plain_s:.2f}"]
+        cells += [
+            f"{written} ({documents})",
+            f"{stage_s:.1f}",
+            f"{documents / stage_s / min(workers, cores):.1f}" if stage_s else "",
+            f"{best['cold'][1] / 2**20:.0f}",
+        ]
+        print("| " + " | ".join(cells) + " |", flush=True)
+        for name in ("cold", "warm", "edited"):
+            found = PDF_LINE.search(best[name][2]) and re.search(r"PDFs: .*", best[name][2])
+            if found:
+                print(f"<!-- {size:,} {name}: {found.group(0)} -->", flush=True)
+        shutil.rmtree(plain)
+        shutil.rmtree(root)
 
 
 def build_logged(config: Path, site: Path) -> tuple[float, int, str]:
@@ -440,7 +529,6 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("what", choices=["check", "build", "pdf", "search", "serve"])
-    parser.add_argument("--templates", type=int, default=50)
     parser.add_argument("--sizes", default="1000,5000,10000")
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--repeat", type=int, default=2, help="build runs per size (best kept)")
@@ -454,7 +542,7 @@ def main() -> None:
     parser.add_argument(
         "--with-plugins",
         action="store_true",
-        help="build: list redirects, minify and git-revision-date-localized in both builds",
+        help="build, pdf: list redirects, minify and git-revision-date-localized in every build",
     )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -463,7 +551,7 @@ def main() -> None:
         if args.what == "check":
             bench_check(sizes, workdir)
         elif args.what == "pdf":
-            bench_pdf(args.templates, workdir)
+            bench_pdf(sizes, workdir, args.repeat, args.with_plugins)
         elif args.what == "search":
             bench_search(sizes, workdir, args.query, args.start, args.repeat)
         elif args.what == "serve":

@@ -30,7 +30,14 @@ from mkdocs.structure.pages import Page
 from ..core.library import Item, page_url
 from ..core.problems import Problem
 from ..outputs.export import write_export
-from ..outputs.pdf import PdfCache, pdf_jobs, printed_ids, worker_count, write_pdfs
+from ..outputs.pdf import (
+    PdfCache,
+    PdfError,
+    pdf_jobs,
+    printed_ids,
+    worker_count,
+    write_pdfs,
+)
 from ..outputs.search import (
     OUTPUT as SEARCH_OUTPUT,
 )
@@ -557,16 +564,19 @@ class SiteBuild:
     def _write_pdfs(self, config: Any) -> None:
         started = time.perf_counter()
         cache = self._pdf_cache(config)
-        stats = write_pdfs(
-            self.session.pdf_writer,
-            Path(config.site_dir),
-            self.base_url(config),
-            self.session.documents,
-            self.pdf_jobs,
-            self.options.paper_size,
-            cache=cache,
-            workers=worker_count(self.options.pdf_workers),
-        )
+        try:
+            stats = write_pdfs(
+                self.session.pdf_writer,
+                Path(config.site_dir),
+                self.base_url(config),
+                self.session.documents,
+                self.pdf_jobs,
+                self.options.paper_size,
+                cache=cache,
+                workers=worker_count(self.options.pdf_workers),
+            )
+        except PdfError as error:
+            raise PluginError(f"PDFs: {error}") from error
         if cache.failed:
             log.warning(
                 f"PDFs: the cache folder cannot be written ({cache.failed}), so every build "

@@ -388,23 +388,35 @@ class PdfWriter:
             return
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
 
-        context = multiprocessing.get_context("forkserver")  # a fresh process, not this one
-        context.set_forkserver_preload([__name__, "weasyprint"])
-        with ProcessPoolExecutor(
-            workers,
-            mp_context=context,
-            initializer=_start_worker,
-            initargs=(str(site_dir), base_url),
-        ) as pool:
-            for results in pool.map(_work, _chunks(tasks, workers * CHUNKS_PER_WORKER)):
-                yield from results
+        # fork: a worker starts in milliseconds, shares this process's memory until it writes
+        # to it, and does not import the host's main module again, as spawn and forkserver
+        # do (a build script without a __main__ guard would run again in every worker)
+        context = multiprocessing.get_context("fork")
+        try:
+            with ProcessPoolExecutor(
+                workers,
+                mp_context=context,
+                initializer=_start_worker,
+                initargs=(str(site_dir), base_url),
+            ) as pool:
+                for results in pool.map(_work, _chunks(tasks, workers * CHUNKS_PER_WORKER)):
+                    yield from results
+        except BrokenProcessPool as error:
+            raise PdfError(
+                "a process rendering PDFs stopped before it finished (out of memory?); "
+                "set pdf_workers: 1 in the playbook plugin's options to render in one process"
+            ) from error
 
 
-# Below this many documents per extra worker, starting one (about a second) costs more than it
-# saves; a pool's work is split in this many chunks per worker, so that one that finishes early
+class PdfError(RuntimeError):
+    """Rendering PDFs failed for a reason outside the library (the machine)."""
+
+
+# Below this many documents per extra worker, starting one costs more than it saves; a pool's work is split in this many chunks per worker, so that one that finishes early
 # takes another.
-MIN_DOCUMENTS_PER_WORKER = 8
+MIN_DOCUMENTS_PER_WORKER = 4
 CHUNKS_PER_WORKER = 3
 
 
@@ -425,11 +437,9 @@ def write_pdfs(
 ) -> PdfStats:
     """Every job's PDF into the finished site; a change of the print styles, the paper or
     WeasyPrint renders everything again."""
-    from importlib import resources
-
-    import weasyprint
+    from importlib import metadata, resources
 
     assets = resources.files("playbook") / "assets"
     styles = hashlib.sha256(b"".join((assets / n).read_bytes() for n in PRINT_STYLES)).hexdigest()
-    salt = f"{styles}\0{paper_size}\0{weasyprint.__version__}"
+    salt = f"{styles}\0{paper_size}\0{metadata.version('weasyprint')}"
     return writer.write(site, base_url, documents, jobs, salt=salt, cache=cache, workers=workers)
