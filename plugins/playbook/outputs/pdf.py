@@ -401,7 +401,7 @@ class PdfWriter:
                 initializer=_start_worker,
                 initargs=(str(site_dir), base_url),
             ) as pool:
-                for results in pool.map(_work, _chunks(tasks, workers * CHUNKS_PER_WORKER)):
+                for results in pool.map(_work, _chunks(tasks, workers)):
                     yield from results
         except BrokenProcessPool as error:
             raise PdfError(
@@ -414,10 +414,10 @@ class PdfError(RuntimeError):
     """Rendering PDFs failed for a reason outside the library (the machine)."""
 
 
-# Below this many documents per extra worker, starting one costs more than it saves; a pool's work is split in this many chunks per worker, so that one that finishes early
-# takes another.
+# Below this many documents per extra worker, starting one costs more than it saves. Each
+# worker gets one chunk: balanced by document count, a chunk per worker lays out the fewest
+# documents twice (at 2,000 items: 790 documents for 700 unique ones in 2 chunks, 897 in 6).
 MIN_DOCUMENTS_PER_WORKER = 4
-CHUNKS_PER_WORKER = 3
 
 
 STYLE_DIR = "assets/playbook"
