@@ -208,7 +208,6 @@ def test_workers_and_one_process_write_the_same_bytes_as_a_plain_render(
 
 def test_the_ci_workflow_keeps_the_cache_folder():
     import yaml
-
     from playbook.mkdocs.config import PlaybookConfig
 
     options = PlaybookConfig()
