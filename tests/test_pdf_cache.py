@@ -221,3 +221,34 @@ def test_the_ci_workflow_keeps_the_cache_folder():
     assert names.index(kept["name"]) < names.index("Build site")
     ignored = (workflow.parents[2] / ".gitignore").read_text(encoding="utf-8").split()
     assert ".cache/" in ignored
+
+
+def test_chunks_share_documents_and_free_them_early():
+    """Every PDF in exactly one chunk, the chunks even, a document laid out in as few chunks
+    as the balance allows, and each one-document PDF right after the last pack holding it
+    (so that its laid-out document can be let go)."""
+    import random
+
+    from playbook.outputs.pdf import _chunks, _Task
+
+    rng = random.Random(7)
+    templates = [f"t{n}" for n in range(60)]
+
+    def task(name: str, docs: list[str]) -> _Task:
+        return _Task(name, name, tuple((d, d, "", "") for d in docs))
+
+    tasks = [task(t, [t]) for t in templates]
+    tasks += [task(f"p{n}", [f"p{n}", *rng.sample(templates, 3)]) for n in range(60)]
+    chunks = _chunks(tasks, 2)
+    assert sorted(t.key for c in chunks for t in c) == sorted(t.key for t in tasks)
+    sizes = [len({d[0] for t in c for d in t.documents}) for c in chunks]
+    assert max(sizes) <= 1.2 * min(sizes)
+    assert sum(sizes) < sum(len(t.documents) for t in tasks) * 0.75  # shared, not repeated
+    for chunk in chunks:
+        for at, one in enumerate(chunk):
+            if len(one.documents) > 1:
+                continue
+            holders = [i for i, t in enumerate(chunk) if one.documents[0] in t.documents[1:]]
+            if holders:  # after the last pack holding it, with only single PDFs between
+                assert at > max(holders)
+                assert all(len(t.documents) == 1 for t in chunk[max(holders) + 1 : at])

@@ -20,6 +20,7 @@ import mimetypes
 import os
 import tempfile
 import time
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -215,20 +216,24 @@ class _Renderer:
             ]
 
     def render(self, tasks: Sequence[_Task]) -> list[tuple[str, bytes, dict[str, list[str]], int]]:
-        """(key, PDF, refused URLs per item, documents laid out) for each task; a document
-        shared by several tasks is laid out once."""
+        """(key, PDF, refused URLs per item, documents laid out) for each task. A document
+        shared by several tasks is laid out once, and kept only until its last task, or
+        while it is among the KEPT_DOCUMENTS most recently used (a laid-out document holds
+        every box of its pages: several hundred of them would not fit a worker's memory)."""
         from weasyprint import HTML
 
-        laid_out: dict[str, tuple[object, list[str]]] = {}
+        uses = Counter(d[0] for task in tasks for d in task.documents)
+        laid_out: OrderedDict[str, tuple[object, list[str]]] = OrderedDict()
         results = []
         with _quiet():  # refused fetches: reported by the build, with the item they are of
             for task in tasks:
                 fresh = 0
-                rendered = []
+                here: dict[str, tuple[object, list[str]]] = {}
                 for doc_key, _item_id, text, url in task.documents:
-                    if doc_key not in laid_out:
+                    found = laid_out.pop(doc_key, None) or here.get(doc_key)
+                    if found is None:
                         refused: list[str] = []
-                        laid_out[doc_key] = (
+                        found = (
                             HTML(
                                 string=text,
                                 base_url=url,
@@ -237,18 +242,25 @@ class _Renderer:
                             refused,
                         )
                         fresh += 1
-                    rendered.append(laid_out[doc_key][0])
+                    here[doc_key] = found
+                rendered = [here[d[0]][0] for d in task.documents]
                 pages = [page for one in rendered for page in one.pages]  # type: ignore[attr-defined]
                 combined = rendered[0].copy(pages) if len(rendered) > 1 else rendered[0]  # type: ignore[attr-defined]
                 combined.metadata.title = task.title  # type: ignore[attr-defined]
                 data = combined.write_pdf()  # type: ignore[attr-defined]
                 # after writing: WeasyPrint may fetch an image only when it draws it
                 refused_by_item = {
-                    item_id: laid_out[doc_key][1]
+                    item_id: here[doc_key][1]
                     for doc_key, item_id, _text, _url in task.documents
-                    if laid_out[doc_key][1]
+                    if here[doc_key][1]
                 }
                 results.append((task.key, data, refused_by_item, fresh))
+                for doc_key, found in here.items():
+                    uses[doc_key] -= sum(d[0] == doc_key for d in task.documents)
+                    if uses[doc_key] > 0:
+                        laid_out[doc_key] = found  # most recently used last
+                while len(laid_out) > KEPT_DOCUMENTS:
+                    laid_out.popitem(last=False)
         return results
 
 
@@ -297,7 +309,26 @@ def _chunks(tasks: list[_Task], count: int) -> list[list[_Task]]:
         chunks[best].append(task)
         work[best] += len(keys - held[best])
         held[best] |= keys
-    return [c for c in chunks if c]
+    return [_in_order(c) for c in chunks if c]
+
+
+def _in_order(chunk: list[_Task]) -> list[_Task]:
+    """A chunk's tasks in an order that keeps few laid-out documents alive: packs sorted by
+    the documents they share, each one-document PDF right after the last pack that holds
+    its document (or first, if none does)."""
+    packs = sorted(
+        (t for t in chunk if len(t.documents) > 1),
+        key=lambda t: sorted(d[0] for d in t.documents[1:]),
+    )
+    last = {d[0]: i for i, task in enumerate(packs) for d in task.documents}
+    ordered = [t for t in chunk if len(t.documents) == 1 and t.documents[0][0] not in last]
+    after: dict[int, list[_Task]] = {}
+    for task in chunk:
+        if len(task.documents) == 1 and task.documents[0][0] in last:
+            after.setdefault(last[task.documents[0][0]], []).append(task)
+    for i, task in enumerate(packs):
+        ordered += [task, *after.get(i, ())]
+    return ordered
 
 
 def worker_count(wanted: int = 0) -> int:
@@ -418,6 +449,7 @@ class PdfError(RuntimeError):
 # worker gets one chunk: balanced by document count, a chunk per worker lays out the fewest
 # documents twice (at 2,000 items: 790 documents for 700 unique ones in 2 chunks, 897 in 6).
 MIN_DOCUMENTS_PER_WORKER = 4
+KEPT_DOCUMENTS = 256  # laid-out documents a renderer keeps for later tasks (about 0.5 MiB each)
 
 
 STYLE_DIR = "assets/playbook"
