@@ -13,6 +13,7 @@ hash, so a rebuild in `mkdocs serve` renders only what changed.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import json
 import logging
@@ -281,6 +282,10 @@ _WORKER: _Renderer | None = None  # in a worker process: its renderer, for the w
 
 def _start_worker(site_dir: str, base_url: str) -> None:
     global _WORKER
+    # What the worker inherited from the build (the whole library, every page) is never
+    # garbage here: frozen, the collector does not walk it (at 10,000 items each full
+    # collection would) nor touch its pages, which stay shared with the build.
+    gc.freeze()
     _WORKER = _Renderer(site_dir, base_url)
 
 
@@ -425,6 +430,7 @@ class PdfWriter:
         # to it, and does not import the host's main module again, as spawn and forkserver
         # do (a build script without a __main__ guard would run again in every worker)
         context = multiprocessing.get_context("fork")
+        import weasyprint  # noqa: F401  imported once, here, not by each worker after the fork
         try:
             with ProcessPoolExecutor(
                 workers,
