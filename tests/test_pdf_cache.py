@@ -252,3 +252,10 @@ def test_chunks_share_documents_and_free_them_early():
             if holders:  # after the last pack holding it, with only single PDFs between
                 assert at > max(holders)
                 assert all(len(t.documents) == 1 for t in chunk[max(holders) + 1 : at])
+
+
+def test_workers_only_where_fork_is_safe(monkeypatch):
+    monkeypatch.setattr(pdf.sys, "platform", "darwin")
+    assert pdf.worker_count(0) == 1 and pdf.worker_count(4) == 1
+    monkeypatch.setattr(pdf.sys, "platform", "linux")
+    assert pdf.worker_count(3) == 3 and pdf.worker_count(0) >= 1

@@ -19,6 +19,7 @@ import json
 import logging
 import mimetypes
 import os
+import sys
 import tempfile
 import time
 from collections import Counter, OrderedDict
@@ -337,7 +338,11 @@ def _in_order(chunk: list[_Task]) -> list[_Task]:
 
 
 def worker_count(wanted: int = 0) -> int:
-    """`wanted`, or 0 for every core this process may run on."""
+    """`wanted`, or 0 for every core this process may run on. Workers are forked, which is
+    safe on Linux only (macOS's system libraries, under Pango there, may not survive a fork):
+    elsewhere PDFs render in the build's own process."""
+    if sys.platform != "linux":
+        return 1
     return wanted or len(os.sched_getaffinity(0))
 
 
