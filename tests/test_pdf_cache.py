@@ -197,7 +197,7 @@ def test_workers_and_one_process_write_the_same_bytes_as_a_plain_render(
         for name in pdf.PRINT_STYLES
     )
     linked = text.replace('<meta charset="utf-8">', '<meta charset="utf-8">' + links, 1)
-    base = "http://127.0.0.1:8000/" if False else url[: url.index("playbooks/")]
+    base = url[: url.index("playbooks/")]
     document = HTML(
         string=linked, base_url=url, url_fetcher=pdf.site_fetcher(site, base, [])
     ).render()
@@ -259,3 +259,12 @@ def test_workers_only_where_fork_is_safe(monkeypatch):
     assert pdf.worker_count(0) == 1 and pdf.worker_count(4) == 1
     monkeypatch.setattr(pdf.sys, "platform", "linux")
     assert pdf.worker_count(3) == 3 and pdf.worker_count(0) >= 1
+
+
+def test_a_refused_cache_folder_stops_the_build_before_the_site_is_touched(project, caplog):
+    site, _line = _build(project.root, caplog)
+    (site / "marker.txt").write_text("the previous site", encoding="utf-8")
+    project.write("mkdocs.yml", _with("      cache_dir: ../outside\n"))
+    with pytest.raises((Abort, BuildError, PluginError)):
+        build_site(project.root)
+    assert (site / "marker.txt").is_file(), "the refused build emptied the previous site"

@@ -318,8 +318,7 @@ def _pasted_spaces(body: str, path: str, body_line: int) -> list[Problem]:
                 f"{policy.name_of(found.group(group))} at column {col}: Markdown reads only an "
                 "ordinary space there, so this line does not show as the list entry or "
                 "heading it looks like",
-                "delete it and type an ordinary space (text pasted from Word or a web page "
-                "brings non-breaking spaces)",
+                policy.ODD_SPACE_HINT,
                 severity="warning",
             )
         )

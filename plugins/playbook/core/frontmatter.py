@@ -258,8 +258,7 @@ def _pasted(text: str, path: str, line_offset: int) -> Problem | None:
             found.start() - start + 1,
             f"{policy.name_of(found.group())} at column {found.start() - start + 1} {role}; "
             "YAML reads only an ordinary space there",
-            "delete it and type an ordinary space (text pasted from Word or a web page brings "
-            "non-breaking spaces)",
+            policy.ODD_SPACE_HINT,
         )
     for found in _LIST_DASH.finditer(text):
         start = found.start()

@@ -54,6 +54,10 @@ INVISIBLE = re.compile(
 # Spaces that look like a space but are not one to YAML or Markdown: pasted from Word or a
 # web page, they break an indent or a list marker while the line looks right.
 ODD_SPACE = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+ODD_SPACE_HINT = (
+    "delete it and type an ordinary space (text pasted from Word or a web page brings "
+    "non-breaking spaces)"
+)
 _NAMES = {
     "\u00a0": "non-breaking space",
     "\u202f": "narrow non-breaking space",

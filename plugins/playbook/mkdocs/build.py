@@ -177,6 +177,9 @@ class SiteBuild:
             self.renderer.reuse_rankings(session.renderer)
         session.renderer = self.renderer
         self.pdf_jobs = pdf_jobs(self.library) if options.pdf else []
+        # checked here, before MkDocs writes anything: a cache_dir that may not be used stops
+        # the build before the site is emptied, not after its pages are written
+        self.pdf_cache = self._pdf_cache(config) if options.pdf else PdfCache(None, 0)
         self.printed = printed_ids(self.pdf_jobs)
         if session.serving:  # a dirty rebuild renders only some pages: keep the others'
             session.documents = {k: v for k, v in session.documents.items() if k in self.printed}
@@ -563,7 +566,7 @@ class SiteBuild:
 
     def _write_pdfs(self, config: Any) -> None:
         started = time.perf_counter()
-        cache = self._pdf_cache(config)
+        cache = self.pdf_cache
         try:
             stats = write_pdfs(
                 self.session.pdf_writer,

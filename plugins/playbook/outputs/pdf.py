@@ -6,8 +6,9 @@ print the title, the `updated` date, the page's URL and a QR code that opens it,
 can be traced back to the site, also when several items are printed together in a pack.
 
 PDFs are rendered by WeasyPrint from the item's own article. Its URL fetcher reads files inside
-the built site only: no network, no file:// outside it. Rendered documents are kept by content
-hash, so a rebuild in `mkdocs serve` renders only what changed.
+the built site only: no network, no file:// outside it. Rendered PDFs are kept by content hash,
+on disk between builds (PdfCache) and in memory across the rebuilds of `mkdocs serve`, so a
+build renders only what changed.
 """
 
 from __future__ import annotations
@@ -191,7 +192,8 @@ class PdfCache:
 
 @dataclass(frozen=True)
 class _Task:
-    """One PDF to render: its key, title and documents (document key, HTML, page URL)."""
+    """One PDF to render: its key, title and documents (document key, item id, HTML, page
+    URL)."""
 
     key: str
     title: str
@@ -202,7 +204,7 @@ class _Renderer:
     """WeasyPrint with what every document shares parsed once: the fonts and the print
     stylesheets (passed as the documents' stylesheets rather than linked from each, which
     would parse them again for every document; the pages are byte for byte the same,
-    tests/test_print.py checks it)."""
+    tests/test_pdf_cache.py checks it)."""
 
     def __init__(self, site_dir: str, base_url: str) -> None:
         from weasyprint import CSS
@@ -257,8 +259,9 @@ class _Renderer:
                     if here[doc_key][1]
                 }
                 results.append((task.key, data, refused_by_item, fresh))
+                for doc_key, _item_id, _text, _url in task.documents:
+                    uses[doc_key] -= 1
                 for doc_key, found in here.items():
-                    uses[doc_key] -= sum(d[0] == doc_key for d in task.documents)
                     if uses[doc_key] > 0:
                         laid_out[doc_key] = found  # most recently used last
                 while len(laid_out) > KEPT_DOCUMENTS:
@@ -436,6 +439,7 @@ class PdfWriter:
         # do (a build script without a __main__ guard would run again in every worker)
         context = multiprocessing.get_context("fork")
         import weasyprint  # noqa: F401  imported once, here, not by each worker after the fork
+
         try:
             with ProcessPoolExecutor(
                 workers,
