@@ -127,12 +127,12 @@ def test_a_link_to_an_item_with_errors_says_nothing_more(problems_of, project):
 def test_the_preview_banner_escapes_what_it_quotes():
     """Messages quote what a contributor wrote; the banner prints them as text."""
     from playbook.core.problems import Problem
-    from playbook.site.preview import with_banner
+    from playbook.site.preview import error_banner, with_banner
 
     problem = Problem(
         'case_studies/<b>"x".md', 4, 2, "unknown competency '<img src=x onerror=alert(1)>'", "<i>"
     )
-    page = with_banner('<html><body class="a"><p>page</p></body></html>', [problem])
+    page = with_banner('<html><body class="a"><p>page</p></body></html>', error_banner([problem]))
     assert page.startswith('<html><body class="a"><aside class="pb-preview-errors" role="alert"')
     assert "<img" not in page and "<i>" not in page and "<b>" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page and "Fix: &lt;i&gt;" in page

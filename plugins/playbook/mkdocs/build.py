@@ -58,7 +58,7 @@ from ..site.pages import (
     search_tags,
     site_pages,
 )
-from ..site.preview import Plan, with_banner
+from ..site.preview import Plan, error_banner, with_banner
 from .config import PlaybookConfig, settings_of
 from .nav import NAV, cached_nav, replace_templates
 from .session import Session
@@ -142,6 +142,7 @@ class SiteBuild:
             self.settings, session.read_cache if session.serving else None
         )
         self.errors: list[Problem] = []  # serve: shown on every page, over the last good build
+        self.banner = ""
         if library is None:
             self.errors = [p for p in problems if p.severity == "error"]
             for problem in self.errors:  # each, every time: MkDocs' own logger drops repeats
@@ -153,6 +154,7 @@ class SiteBuild:
                     "built and the previous site is untouched"
                 )
             library, count = session.good
+            self.banner = error_banner(self.errors)  # made once, put on every page
             log.info(
                 "preview: the pages show the library as it was before the error(s) above, "
                 "under a banner that lists them"
@@ -470,8 +472,8 @@ class SiteBuild:
             output = fill_in(output, later)
         if self.index_source is not None and page.file.src_uri in self.session.indexed:
             output = self.index_source.take(page.url, output)
-        if self.errors:
-            output = with_banner(output, self.errors)
+        if self.banner:
+            output = with_banner(output, self.banner)
         return output
 
     # ------------------------------------------------------------------ data out

@@ -108,9 +108,10 @@ class Plan:
 _BODY_OPENS = re.compile(r"<body\b[^>]*>", re.I)
 
 
-def with_banner(page: str, problems: list[Problem]) -> str:
-    """A page of the preview with the library's errors on top: what the terminal says, where
-    the contributor is looking. Every value is escaped: messages quote what was written."""
+def error_banner(problems: list[Problem]) -> str:
+    """The library's errors as a banner for the top of a preview's pages: what the terminal
+    says, where the contributor is looking. Every value is escaped: messages quote what was
+    written."""
     entries = "".join(
         f"<li><code>{html.escape(f'{p.path}:{p.line}:{p.col}')}</code> "
         f"{html.escape(p.message)}"
@@ -119,11 +120,15 @@ def with_banner(page: str, problems: list[Problem]) -> str:
         for p in problems
     )
     count = f"{len(problems)} error{'s' if len(problems) != 1 else ''}"
-    banner = (
+    return (
         f'<aside class="pb-preview-errors" role="alert" aria-label="{count} in the library">'
         f"<p><strong>{count} in the library.</strong> The pages below show it as it was before; "
         f"they follow again once this is fixed.</p><ul>{entries}</ul></aside>"
     )
+
+
+def with_banner(page: str, banner: str) -> str:
+    """The page with the banner first in its body."""
     found = _BODY_OPENS.search(page)
     at = found.end() if found else 0
     return page[:at] + banner + page[at:]
