@@ -120,24 +120,6 @@ def with_other_plugins(root: Path, configs: list[Path]) -> None:
     subprocess.run([*git, "commit", "-qm", "library"], cwd=root, check=True)
 
 
-def timed(command: list[str], cwd: Path) -> tuple[float, int]:
-    """Wall seconds and peak RSS bytes of a command, measured by GNU time."""
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
-        start = time.perf_counter()
-        subprocess.run(
-            ["/usr/bin/time", "-f", "%M", "-o", report.name, *command],
-            cwd=cwd,
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        elapsed = time.perf_counter() - start
-        peak_kib = int(report.read().strip().splitlines()[-1])
-    return elapsed, peak_kib * 1024
-
-
 def folder_bytes(folder: Path) -> int:
     return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
 
