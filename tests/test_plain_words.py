@@ -34,9 +34,19 @@ def test_a_look_alike_space_is_named_where_it_stands(problems_of, old, new, wher
 
 
 def test_a_space_between_words_is_text(problems_of):
-    """A non-breaking space inside a value is typography, kept as written."""
+    """A non-breaking space inside a value is typography, kept as written; at a text value's
+    start, after YAML's own space, it is the value's (and the model strips it)."""
     text = CASE.replace("A regional hospital network", "A regional\u00a0hospital network")
     assert problems_of(PATH, text) == []
+    text = CASE.replace("industry: Healthcare", "industry: \u00a0Healthcare")
+    assert problems_of(PATH, text) == []
+
+
+def test_a_pasted_space_in_an_id_is_named(problems_of):
+    problem = _one(problems_of, CASE.replace("[emerging]", "\n  - \u00a0emerging"))
+    assert (problem.line, problem.col) == (7, 5)
+    assert "a non-breaking space (U+00A0) at position 1" in problem.message
+    assert "ordinary space" in problem.hint
 
 
 @pytest.mark.parametrize("dash", ["\u2013", "\u2014"])

@@ -229,8 +229,10 @@ def parse_yaml(
     return data, positions, []
 
 
-# What stands before YAML's structure on a line: an indent, list hyphens, a key and its colon.
-_STRUCTURE = re.compile(r"[ \t]*(?:-[ \t]*)*(?:[\w.-]+:)?[ \t]*")
+# Where YAML needs an ordinary space: in the indent, or right after a key's colon or a list's
+# hyphen. After that space the value begins, and a non-breaking space there is the value's
+# text (the model strips it from text, and names it in an id).
+_STRUCTURE = re.compile(r"[ \t]*(?:(?:-[ \t]+)*(?:[\w.-]+:|-))?")
 _DASHES = {"\u2013": "an en dash (–)", "\u2014": "an em dash (—)", "\u2212": "a minus sign (−)"}
 _LIST_DASH = re.compile(r"^([ \t]*)([\u2013\u2014\u2212])[ \t\u00a0]", re.M)
 
@@ -244,7 +246,7 @@ def _pasted(text: str, path: str, line_offset: int) -> Problem | None:
         start = text.rfind("\n", 0, found.start()) + 1
         before = text[start : found.start()]
         if not _STRUCTURE.fullmatch(before):
-            continue  # between words: text, kept as written
+            continue  # in a value: text, kept as written
         stripped = before.strip()
         role = (
             "indents this line"

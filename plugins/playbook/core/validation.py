@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from . import policy
 from .frontmatter import Positions
 from .models import slugify
 from .problems import Problem, did_you_mean
@@ -118,6 +119,12 @@ def _explain(error: dict[str, Any], model: type[BaseModel]) -> tuple[str, str]:
     if kind == "string_pattern_mismatch":
         if "\\n" in ctx.get("pattern", ""):
             return f"'{name}' must fit on one line", "remove the line breaks"
+        odd = policy.ODD_SPACE.search(str(value))
+        if odd:  # an id that looks right but for a pasted space
+            return (
+                f"'{name}' holds {policy.name_of(odd.group())} at position {odd.start() + 1}",
+                policy.ODD_SPACE_HINT,
+            )
         suggestion = slugify(str(value))
         hint = "ids use lowercase letters, digits and single hyphens"
         return f"'{value}' in '{name}' is not a valid id", (
