@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 from conftest import CASE, MKDOCS_YML, TAXONOMY
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from playbook.mkdocs.config import read_settings
 from playbook.site import scan
@@ -102,6 +102,19 @@ def _scan_one(raw: bytes):
 
 @SETTINGS
 @given(case_studies)
+@example(  # found on a fresh clone: a value that starts with a non-breaking space is text
+    {
+        "type": "case-study",
+        "title": "0",
+        "summary": "0",
+        "competencies": ["strategic-thinking"],
+        "organization": "0",
+        "industry": "0",
+        "modalities": ["coaching"],
+        "outcomes": [{"measure": "0", "after": "\xa00"}],
+        "lessons": [],
+    }
+)
 def test_generated_valid_items_always_load(data):
     front = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
     library, problems, _count = _scan_one(f"---\n{front}---\n\nBody\n".encode())
