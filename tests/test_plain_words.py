@@ -67,7 +67,7 @@ def test_a_dash_opening_a_line_of_text_is_text(problems_of):
 
 @pytest.mark.parametrize(
     "title",
-    ["\u201cCircles at a hospital\u201d", "\u2018Circles at a hospital\u2019", "\u201cCircles"],
+    ["\u201cCircles at a hospital\u201d", "\u2018Circles at a hospital\u2019"],
 )
 def test_curly_quotes_around_a_value_are_refused(problems_of, title):
     problem = _one(problems_of, CASE.replace("Circles at a hospital", title))
@@ -77,6 +77,8 @@ def test_curly_quotes_around_a_value_are_refused(problems_of, title):
 def test_a_title_that_quotes_a_phrase_is_text(problems_of):
     text = CASE.replace("Circles at a hospital", "\u201cReady now\u201d is not ready")
     assert problems_of(PATH, text) == []
+    lone = CASE.replace("industry: Healthcare", "industry: \u00ab")  # a lone mark is text
+    assert problems_of(PATH, lone) == []
     quoted = CASE.replace("Circles at a hospital", "'\u201cReady now\u201d'")  # quoted: meant
     assert problems_of(PATH, quoted) == []
 

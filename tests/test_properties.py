@@ -44,6 +44,16 @@ HOSTILE = [
     "\ufeff",
 ]
 
+
+def _curly_wrapped(value: str) -> bool:
+    """Refused by design (a word processor's quotes where YAML's were meant)."""
+    return (
+        len(value) > 1
+        and value[0] in "\u201c\u2018\u201e\u00ab"
+        and value[-1] in "\u201d\u2019\u201c\u00bb"
+    )
+
+
 text = st.text(
     alphabet=st.characters(
         blacklist_categories=("Cs", "Cc", "Zl", "Zp"),
@@ -51,7 +61,7 @@ text = st.text(
     ),
     min_size=1,
     max_size=80,
-).filter(lambda s: s.strip() and len(s.strip()) <= 300)
+).filter(lambda s: s.strip() and len(s.strip()) <= 300 and not _curly_wrapped(s.strip()))
 VISIBLE_HOSTILE = [h for h in HOSTILE if h.strip() and h.isprintable() and h != "\u202e"]
 hostile_text = st.one_of(text, st.sampled_from(VISIBLE_HOSTILE))
 competency = st.sampled_from(["strategic-thinking", "delegation", "feedback-practice"])
@@ -112,6 +122,19 @@ def _scan_one(raw: bytes):
         "industry": "0",
         "modalities": ["coaching"],
         "outcomes": [{"measure": "0", "after": "\xa00"}],
+        "lessons": [],
+    }
+)
+@example(  # found on a fresh clone: a lone guillemet is text, not a curly-quoted value
+    {
+        "type": "case-study",
+        "title": "0",
+        "summary": "0",
+        "competencies": ["strategic-thinking"],
+        "organization": "0",
+        "industry": "\u00ab",
+        "modalities": ["coaching"],
+        "outcomes": [{"measure": "0", "after": "0"}],
         "lessons": [],
     }
 )

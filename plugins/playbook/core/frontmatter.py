@@ -499,11 +499,11 @@ _CURLY_CLOSE = "\u201d\u2019\u201c\u00bb"
 
 
 def _curly_quoted(value: str) -> bool:
-    """Whether a value is wrapped in curly quotes (or opens one it never closes): a word
-    processor's quotes where YAML's were meant. A title that quotes a phrase and goes on
-    (`“Ready now” is not ready`) is text."""
+    """Whether a value is wrapped in curly quotes: a word processor's quotes where YAML's
+    were meant. A title that quotes a phrase and goes on (`“Ready now” is not ready`), or a
+    lone quote mark, is text."""
     closes = [i for i, char in enumerate(value) if i and char in _CURLY_CLOSE]
-    return not closes or closes == [len(value) - 1]
+    return closes == [len(value) - 1]
 
 
 _KEY_IS_TEXT: dict[str, bool] = {}
