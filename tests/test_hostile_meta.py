@@ -14,7 +14,7 @@ import re
 from importlib import resources
 
 from conftest import MKDOCS_YML, build_site
-from playbook.mkdocs.build import MATERIAL_META
+from playbook.site.meta import MATERIAL_META
 
 PAYLOAD = '"><img src=x onerror=alert(1)>'
 RAW = "<img src=x onerror=alert(1)>"

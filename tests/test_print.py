@@ -113,7 +113,7 @@ def test_every_template_and_framework_gets_a_pdf_linked_from_its_page(printed):
         assert (out / pdf).read_bytes().startswith(b"%PDF-"), pdf
         html = (out / page).read_text(encoding="utf-8")
         label = "Download workshop pack (PDF)" if "pack" in pdf else "Download PDF"
-        assert f'href="{Path(pdf).name}" download>{label}</a>' in html
+        assert f'href="../../{pdf}" download>{label}</a>' in html
     case = (out / "case_studies/hospital-circles/index.html").read_text(encoding="utf-8")
     assert "Download" not in case
     assert not list((out / "case_studies").rglob("*.pdf"))

@@ -17,7 +17,8 @@
 
   function load(box) {
     if (!articles[box.value]) {
-      var page = new URL(box.getAttribute("data-url"), location.href);
+      // the item's page, from its "Open" link (an href, which every builder writes right)
+      var page = new URL(box.closest("li").querySelector("[data-pb-open]").href);
       articles[box.value] = fetch(page.href).then(function (response) {
         if (!response.ok) throw new Error(response.status + " " + page.href);
         return response.text();

@@ -15,7 +15,6 @@ import html
 import logging
 import os
 import posixpath
-import re
 import shutil
 import time
 from importlib import resources
@@ -33,6 +32,7 @@ from ..outputs.export import write_export
 from ..outputs.pdf import (
     PdfCache,
     PdfError,
+    cache_folder,
     pdf_jobs,
     printed_ids,
     worker_count,
@@ -47,8 +47,9 @@ from ..outputs.search import (
     SearchIndexError,
     index_site,
 )
-from ..site import scan
+from ..site import ASSET_DIR, ASSETS, SEARCH_ASSETS, base_url, scan
 from ..site.ahead import BODY, Ahead
+from ..site.meta import escape_material_meta
 from ..site.pages import (
     GeneratedPage,
     Rendered,
@@ -65,11 +66,6 @@ from .session import Session
 
 log = logging.getLogger("mkdocs.plugins.playbook")
 
-ASSETS = ("playbook.css", "print.css", "browse.js", "pack.js")
-SEARCH_ASSETS = ("search.css", "search.js")  # with `search: pagefind` only
-ASSET_DIR = "assets/playbook"
-# Without site_url, PDFs still need one origin for their links and their URL fetcher
-NO_SITE_URL = "https://site.invalid/"
 SEARCH_PARTIAL = "partials/search.html"
 # Plugins that cannot work beside ours, and why: said as an error, never a traceback
 UNSUPPORTED = {
@@ -376,7 +372,9 @@ class SiteBuild:
             # page and in the nav of every page). Escaped here, before other plugins add
             # theirs (git dates come as HTML); nothing is added to page.meta that was not
             # there (Material lays out a page with front matter differently)
-            escape_material_meta(page.meta, self.settings.docs_prefix + page.file.src_uri)
+            escape_material_meta(
+                page.meta, self.settings.docs_prefix + page.file.src_uri, log.warning
+            )
         return markdown  # an item's is its body already (read_source), its page.meta empty
 
     def content(self, page: Page, html_text: str, config: Any) -> str:
@@ -480,7 +478,7 @@ class SiteBuild:
 
     @staticmethod
     def base_url(config: Any) -> str:
-        return (config.site_url or NO_SITE_URL).rstrip("/") + "/"
+        return base_url(config.site_url)
 
     def finish(self, config: Any) -> None:
         """After every page is written: PDFs and the export."""
@@ -542,28 +540,13 @@ class SiteBuild:
         self.session.forget()
 
     def _pdf_cache(self, config: Any) -> PdfCache:
-        """The PDF cache folder: inside the project, never where the site is published from
-        (docs_dir, site_dir), and not through a symbolic link."""
-        options, root = self.options, self.settings.root
+        options = self.options
         if not options.cache_limit_mb:
             return PdfCache(None, 0)
-        folder = Path(os.path.abspath(root / options.cache_dir))
-        published = (root / self.settings.docs_dir, Path(os.path.abspath(config.site_dir)))
-        linked = [p for p in (folder, *folder.parents) if p.is_relative_to(root) and p.is_symlink()]
-        reason = (
-            "is outside the project"
-            if not folder.is_relative_to(root) or folder == root
-            else "is inside docs_dir or site_dir, which are published"
-            if any(folder.is_relative_to(p) or p.is_relative_to(folder) for p in published)
-            else f"goes through the symbolic link {linked[0]}"
-            if linked
-            else None
-        )
-        if reason:
-            raise PluginError(
-                f"the playbook plugin's cache_dir '{options.cache_dir}' {reason}: choose a "
-                "folder of the project such as .cache/playbook, or set cache_limit_mb: 0"
-            )
+        try:
+            folder = cache_folder(self.settings, options.cache_dir, Path(config.site_dir))
+        except ValueError as error:
+            raise PluginError(str(error)) from None
         return PdfCache(folder / "pdf", options.cache_limit_mb * 2**20)
 
     def _write_pdfs(self, config: Any) -> None:
@@ -605,59 +588,6 @@ class SiteBuild:
             "" if stats.workers == 1 else "es",
             stats.reused,
         )
-
-
-# The front matter keys Material's templates read (tests/test_hostile_meta.py checks this list
-# against the installed Material's templates), and how each is made safe to print raw.
-MATERIAL_META = {
-    "title": "text",
-    "description": "text",
-    "subtitle": "text",
-    "status": "text",
-    "author": "text",
-    "location": "text",
-    "revision_date": "text",
-    "git_revision_date_localized": "text",
-    "git_creation_date_localized": "text",
-    "hide": "text",
-    "icon": "icon",
-    "template": "template",
-}
-_ICON = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*(?:/[a-z0-9]+(?:[-_][a-z0-9]+)*)+")
-_TEMPLATE = re.compile(r"[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*\.html")
-
-
-def escape_material_meta(meta: dict[str, Any], src_uri: str) -> None:
-    """Text Material prints from a hand-written page's front matter, escaped (entities read as
-    a browser reads them first); an icon or template that is not a plain name is dropped with
-    a warning (they name files that Material includes)."""
-    for key, kind in MATERIAL_META.items():
-        if key not in meta:
-            continue
-        value = meta[key]
-        if kind == "text":
-            meta[key] = _escaped(value)
-        elif not isinstance(value, str) or not (_ICON if kind == "icon" else _TEMPLATE).fullmatch(
-            value
-        ):
-            del meta[key]
-            log.warning(
-                f"{src_uri}: the front matter key '{key}' must name a "
-                + (
-                    "Material icon, e.g. material/account-circle"
-                    if kind == "icon"
-                    else "template, e.g. main.html"
-                )
-                + "; it was left out"
-            )
-
-
-def _escaped(value: Any) -> Any:
-    if isinstance(value, str):
-        return str(escape(html.unescape(value)))
-    if isinstance(value, list):
-        return [_escaped(v) for v in value]
-    return value
 
 
 def _remove_gone(site: Path, gone: frozenset[str]) -> None:

@@ -30,6 +30,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ..core.library import Library
+from ..core.settings import Settings
 from ..core.types import ITEM_TYPES
 
 PAPER_SIZES = ("A4", "Letter")
@@ -108,6 +109,31 @@ class PdfStats:
 
 
 _CACHE_MAGIC = b"playbook-pdf-cache 1\n"
+
+
+def cache_folder(settings: Settings, cache_dir: str, site_dir: Path) -> Path:
+    """The project's cache folder (`cache_dir`): inside the project, never where the site is
+    published from (docs_dir, site_dir), and not through a symbolic link; else ValueError,
+    saying why and what to do."""
+    root = settings.root
+    folder = Path(os.path.abspath(root / cache_dir))
+    published = (root / settings.docs_dir, Path(os.path.abspath(root / site_dir)))
+    linked = [p for p in (folder, *folder.parents) if p.is_relative_to(root) and p.is_symlink()]
+    reason = (
+        "is outside the project"
+        if not folder.is_relative_to(root) or folder == root
+        else "is inside docs_dir or site_dir, which are published"
+        if any(folder.is_relative_to(p) or p.is_relative_to(folder) for p in published)
+        else f"goes through the symbolic link {linked[0]}"
+        if linked
+        else None
+    )
+    if reason:
+        raise ValueError(
+            f"the playbook plugin's cache_dir '{cache_dir}' {reason}: choose a folder of the "
+            "project such as .cache/playbook, or set cache_limit_mb: 0"
+        )
+    return folder
 
 
 class PdfCache:

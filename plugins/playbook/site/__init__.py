@@ -17,6 +17,19 @@ def reserved(taxonomy) -> dict[str, str]:  # noqa: ANN001
     return {page.src_uri: f"the generated page {page.src_uri}" for page in site_pages(taxonomy)}
 
 
+# The plugin's styles and scripts, which every page of the site loads, in ASSET_DIR
+ASSETS = ("playbook.css", "print.css", "browse.js", "pack.js")
+SEARCH_ASSETS = ("search.css", "search.js")  # with `search: pagefind` only
+ASSET_DIR = "assets/playbook"
+# Without site_url, PDFs still need one origin for their links and their URL fetcher
+NO_SITE_URL = "https://site.invalid/"
+
+
+def base_url(site_url: str | None) -> str:
+    """The site's address with one trailing slash: what PDFs resolve links against."""
+    return (site_url or NO_SITE_URL).rstrip("/") + "/"
+
+
 # Folders (and files, as folders of a page's URL) the build writes its own output to
 OUTPUTS = {
     "pagefind/": "the search index (Pagefind)",
@@ -43,4 +56,4 @@ def load(settings: Settings) -> Library:
     return library
 
 
-__all__ = ["load", "reserved", "scan"]
+__all__ = ["ASSETS", "ASSET_DIR", "SEARCH_ASSETS", "base_url", "load", "reserved", "scan"]
