@@ -17,12 +17,17 @@ from test_site import html_pages
 pytestmark = pytest.mark.browser
 
 
-def test_no_payload_runs_on_any_page_or_link(tmp_path):
+@pytest.mark.parametrize("builder", ["mkdocs", "zensical"])
+def test_no_payload_runs_on_any_page_or_link(tmp_path, builder):
     from conftest import Project, build_site
+    from test_zensical import zensical_site
 
     project = Project(tmp_path / "lib")
     write_payload_library(project, pdf=True)
-    out = build_site(project.root, strict=False)  # the broken <img src="x"> is warned about
+    if builder == "mkdocs":
+        out = build_site(project.root, strict=False)  # the broken <img src="x"> is warned about
+    else:
+        out = zensical_site(project.root)
     pages = sorted(html_pages(out))
     assert len(pages) >= 15
     executed: list[str] = []
@@ -107,7 +112,7 @@ def test_no_payload_runs_on_any_page_or_link(tmp_path):
     assert followed >= 30, f"only {followed} links followed"
     assert hovered >= 20, f"only {hovered} elements with a title hovered"
     print(
-        f"\npayload site: {len(pages)} pages opened, {followed} links followed, "
+        f"\npayload site ({builder}): {len(pages)} pages opened, {followed} links followed, "
         f"{hovered} titles hovered, 0 ran"
     )
 

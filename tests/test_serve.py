@@ -90,9 +90,12 @@ def _broken_then_fixed(project, base: str, log_path: Path) -> None:
 def _wait_for_absent(url: str, text: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            if text not in response.read().decode("utf-8"):
-                return
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if text not in response.read().decode("utf-8"):
+                    return
+        except OSError:  # a page being written again (Zensical's server answers 404 then)
+            pass
         time.sleep(0.3)
     raise AssertionError(f"{text!r} still at {url} after {timeout}s")
 

@@ -11,10 +11,22 @@ from pathlib import Path
 
 import click
 
+from .builders import (
+    BUILDERS,
+    DEFAULT,
+    BuildError,
+    ZensicalBuild,
+    describe,
+    found,
+    serve_zensical,
+)
+from .builders import Project as BuildProject
+from .builders import command as builder_command
 from .core import issueform
 from .core import problems as report
 from .core.frontmatter import read_file
 from .core.library import load_taxonomy
+from .core.problems import ContentError
 from .core.scaffold import ScaffoldError, scaffold
 from .core.schema import write_schemas
 from .core.settings import Settings, find_root
@@ -83,6 +95,16 @@ def cli() -> None:
     """Check, scaffold and describe a leadership playbook library."""
 
 
+BUILDER = click.option(
+    "--builder",
+    type=click.Choice(list(BUILDERS)),
+    default=DEFAULT,
+    show_default=True,
+    help="mkdocs and properdocs run the playbook plugin; zensical is handed the library's "
+    "pages (it ignores plugins: a bare `zensical build` drops the library).",
+)
+
+
 @cli.command()
 @_project
 @click.option(
@@ -93,8 +115,10 @@ def cli() -> None:
     show_default=True,
     help="text for people, github for Actions annotations, json for tools.",
 )
-def check(settings: Settings, fmt: str) -> None:
-    """Check every item and the taxonomy; exit 1 when there are errors."""
+@BUILDER
+def check(settings: Settings, fmt: str, builder: str) -> None:
+    """Check every item and the taxonomy; exit 1 when there are errors. Says which builders
+    are installed and which one `playbook build --builder BUILDER` will use."""
     library, problems, count = scan(settings)
     form = settings.root / issueform.FORM_PATH
     stale = (  # the issue form's choices follow the library
@@ -124,6 +148,10 @@ def check(settings: Settings, fmt: str) -> None:
         for problem in problems:
             click.echo(str(problem))
         click.echo(report.summary(problems, count))
+    if fmt == "text":  # the other formats are read by tools
+        click.echo(describe(builder))
+        if builder not in found():
+            click.echo(f"{builder} is not installed here: `playbook build` would stop")
     sys.exit(1 if any(p.severity == "error" for p in problems) else 0)
 
 
@@ -178,24 +206,37 @@ def _site(settings: Settings, site_dir: Path | None) -> Path:
     return settings.root / (site_dir if site_dir is not None else settings.site_dir)
 
 
+def _builder_found(builder: str) -> None:
+    """Say which builders are here and which is used; stop if that one is not installed."""
+    click.echo(describe(builder), err=True)
+    if builder not in found():
+        raise click.ClickException(
+            f"{builder} is not installed here: install the project with its locked "
+            "dependencies (see README.md), or choose another --builder"
+        )
+
+
 @cli.command()
 @_project
 @SITE_DIR
+@BUILDER
 @click.option("--strict", is_flag=True, help="Fail on warnings too, as `mkdocs build --strict`.")
-def build(settings: Settings, site_dir: Path | None, strict: bool) -> None:
+def build(settings: Settings, site_dir: Path | None, builder: str, strict: bool) -> None:
     """Build the site into a fresh folder and publish it only if the build succeeded.
 
     The site folder becomes a link to the new build, switched in one rename; the build
     before it is kept for `playbook rollback`. A failed or killed build publishes nothing.
     """
     site = _site(settings, site_dir)
+    _builder_found(builder)
+    config_file = settings.root / settings.config_file
 
     def write(folder: Path, lock_fd: int) -> bool:
-        # MkDocs' own command, with a failure to write said in one line (a full disk)
-        command = [sys.executable, "-m", "playbook.mkdocs", "build", "--clean"]
-        command += ["--site-dir", str(folder)]
-        command += ["--config-file", str(settings.root / settings.config_file)]
-        command += ["--strict"] if strict else []
+        if builder == "zensical":
+            return _zensical_build(config_file, folder, strict)
+        # the builder's own command, with a failure to write said in one line (a full disk)
+        command = builder_command(builder, "build", config_file) + ["--clean"]
+        command += ["--site-dir", str(folder)] + (["--strict"] if strict else [])
         return subprocess.run(command, cwd=settings.root, pass_fds=(lock_fd,)).returncode == 0
 
     try:
@@ -207,6 +248,23 @@ def build(settings: Settings, site_dir: Path | None, strict: bool) -> None:
         sys.exit(1)
     kept = f"; {published.previous.name} kept for `playbook rollback`" if published.previous else ""
     click.echo(f"published {site.name} -> {published.build.name}{kept}")
+
+
+def _zensical_build(config_file: Path, folder: Path, strict: bool) -> bool:
+    def say(line: str) -> None:
+        click.echo(line, err=True)
+
+    try:
+        ZensicalBuild(BuildProject.load(config_file), say).build(folder, strict=strict)
+    except ContentError as error:
+        for problem in error.problems:
+            say(str(problem))
+        say(f"the playbook library has {len(error.problems)} error(s), above")
+        return False
+    except BuildError as error:
+        say(f"error: {error}")
+        return False
+    return True
 
 
 @cli.command(name="rollback")
@@ -276,12 +334,30 @@ def from_issue(settings: Settings, body_file) -> None:  # noqa: ANN001
 
 @cli.command(context_settings={"ignore_unknown_options": True})
 @_project
+@BUILDER
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def serve(settings: Settings, args: tuple[str, ...]) -> None:
-    """Preview the site with live reload, rendering after each save only the pages the edit
-    changes (`mkdocs serve --dirty`). Other arguments go to `mkdocs serve`."""
-    command = [sys.executable, "-m", "mkdocs", "serve", "--dirty"]
-    command += ["--config-file", str(settings.root / settings.config_file), *args]
+def serve(settings: Settings, builder: str, args: tuple[str, ...]) -> None:
+    """Preview the site with live reload. With MkDocs (and ProperDocs), only the pages an edit
+    changes are rendered again (`serve --dirty`); with Zensical, the library's pages are
+    handed to `zensical serve` again after each save. Other arguments go to the builder's
+    `serve` (e.g. --dev-addr 127.0.0.1:8001)."""
+    _builder_found(builder)
+    config_file = settings.root / settings.config_file
+    if builder == "zensical":
+        try:
+            code = serve_zensical(
+                BuildProject.load(config_file), lambda line: click.echo(line, err=True), list(args)
+            )
+        except ContentError as error:
+            for problem in error.problems:
+                click.echo(str(problem), err=True)
+            raise click.ClickException(
+                f"the playbook library has {len(error.problems)} error(s), above"
+            ) from None
+        except BuildError as error:
+            raise click.ClickException(str(error)) from None
+        sys.exit(code)
+    command = builder_command(builder, "serve", config_file) + ["--dirty", *args]
     try:
         sys.exit(subprocess.run(command, cwd=settings.root).returncode)
     except KeyboardInterrupt:
