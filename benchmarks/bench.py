@@ -5,6 +5,7 @@
     python benchmarks/bench.py serve [--serve-size 2000]
     python benchmarks/bench.py pdf [--sizes 2000,10000] [--with-plugins]
     python benchmarks/bench.py search [--sizes 1000,2000,10000] [--query mentor]
+    python benchmarks/bench.py zensical [--sizes 2000,10000]
 
 `check`: `playbook check` wall time and peak memory (each size in a fresh process).
 `build`: everything issues #3 and #7 measure, in one run. For each size, `mkdocs build` with
@@ -23,6 +24,8 @@ three times; the seconds from saving to the new title on its page and on its pla
 warm with no change and warm after editing one case study and one template, and PDFs off,
 against the plain build; the PDF stage in documents per second per core; the peak memory of
 the build and every process it started, summed.
+`zensical`: issue #17: `playbook build --builder zensical` beside `playbook build` (MkDocs)
+and beside each builder's plain build of the same Markdown (see bench_zensical).
 `search`: each library built with `search: pagefind` and with `search: material`, and the
 bytes per query of each (as in `build`), with the indexing time and the bundle's files.
 """
@@ -412,6 +415,71 @@ def bench_pdf(sizes: list[int], workdir: Path, repeat: int, other_plugins: bool)
         shutil.rmtree(root)
 
 
+def bench_zensical(sizes: list[int], workdir: Path, repeat: int) -> None:
+    """Issue #17: Zensical's build time beside MkDocs', on the same generated libraries. The
+    plain Markdown built by each (items copied into docs_dir); `playbook build` with each
+    builder and PDFs off (the library's pages, search index and export; cold: no cache folder,
+    warm: built before, nothing changed); and the default (PDFs on) with Zensical, warm, its
+    PDFs from the cache a first default build filled (the PDF stage is the same code for both
+    builders: `pdf` measures it cold). Best of `repeat` each."""
+    python, playbook = sys.executable, str(Path(sys.executable).with_name("playbook"))
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "NO_COLOR": "1"}
+    print(
+        "| items | plain, MkDocs (s) | plain, Zensical cold (s) | plain, Zensical warm (s) "
+        "| playbook, MkDocs, PDFs off (s) | playbook, Zensical, PDFs off, cold (s) "
+        "| playbook, Zensical, PDFs off, warm (s) | playbook, Zensical, default, warm (s) "
+        "| peak, Zensical cold (MiB) |"
+    )
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for size in sizes:
+        root = generate(workdir / f"lib-{size}", size)
+        config = root / "mkdocs.yml"  # the generator's: PDFs off
+        default = root / "mkdocs-default.yml"
+        default.write_text(
+            config.read_text(encoding="utf-8").replace(
+                "  - playbook:\n      pdf: false\n", "  - playbook\n"
+            ),
+            encoding="utf-8",
+        )
+        plain = plain_copy(root)
+
+        def run(command: list[str], cwd: Path) -> tuple[float, int, str]:
+            return tree_peak(command, cwd, env)
+
+        def ours(builder: str, config_file: Path) -> list[str]:
+            return [playbook, "build", "--builder", builder, "-f", str(config_file)]
+
+        runs: dict[str, list[tuple[float, int, str]]] = {}
+        for _n in range(repeat):
+            site = ["-d", str(plain / "site")]
+            runs.setdefault("plain", []).append(
+                run([python, "-m", "mkdocs", "build", *site], plain)
+            )
+            shutil.rmtree(plain / ".cache", ignore_errors=True)
+            zensical = [python, "-m", "zensical", "build"]
+            runs.setdefault("plain z cold", []).append(run(zensical, plain))
+            runs.setdefault("plain z warm", []).append(run(zensical, plain))
+            runs.setdefault("mkdocs off", []).append(run(ours("mkdocs", config), root))
+            shutil.rmtree(root / ".cache", ignore_errors=True)
+            runs.setdefault("z off cold", []).append(run(ours("zensical", config), root))
+            runs.setdefault("z off warm", []).append(run(ours("zensical", config), root))
+        run(ours("zensical", default), root)  # fills the PDF cache (`pdf` measures it cold)
+        for _n in range(repeat):
+            runs.setdefault("z default warm", []).append(run(ours("zensical", default), root))
+        best = {name: min(found) for name, found in runs.items()}
+        cells = [f"{size:,}"]
+        for name in ("plain", "plain z cold", "plain z warm", "mkdocs off", "z off cold"):
+            cells.append(f"{best[name][0]:.1f}")
+        cells += [f"{best['z off warm'][0]:.1f}", f"{best['z default warm'][0]:.1f}"]
+        cells.append(f"{best['z off cold'][1] / 2**20:.0f}")
+        print("| " + " | ".join(cells) + " |", flush=True)
+        for name in ("z off cold", "z off warm", "z default warm"):
+            lines = [line for line in best[name][2].splitlines() if ":" in line][-6:]
+            print(f"<!-- {size:,} {name}: {' / '.join(lines)} -->", flush=True)
+        shutil.rmtree(plain)
+        shutil.rmtree(root)
+
+
 def build_logged(config: Path, site: Path) -> tuple[float, int, str]:
     """`mkdocs build` of a config into site: wall seconds, peak RSS bytes (the process and its
     children, Pagefind's indexer among them) and the build's log."""
@@ -510,7 +578,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("what", choices=["check", "build", "pdf", "search", "serve"])
+    parser.add_argument("what", choices=["check", "build", "pdf", "search", "serve", "zensical"])
     parser.add_argument("--sizes", default="1000,5000,10000")
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--repeat", type=int, default=2, help="build runs per size (best kept)")
@@ -536,6 +604,8 @@ def main() -> None:
             bench_pdf(sizes, workdir, args.repeat, args.with_plugins)
         elif args.what == "search":
             bench_search(sizes, workdir, args.query, args.start, args.repeat)
+        elif args.what == "zensical":
+            bench_zensical(sizes, workdir, args.repeat)
         elif args.what == "serve":
             bench_serve(args.serve_size, workdir)
         else:

@@ -46,7 +46,7 @@ from .outputs.pdf import (
 from .outputs.search import OUTPUT as SEARCH_OUTPUT
 from .outputs.search import SearchIndexError, index_site
 from .site import ASSET_DIR, ASSETS, SEARCH_ASSETS, base_url, scan
-from .site.overlay import BodyConverter, Overlay, OverlayWriter
+from .site.overlay import BodyConverter, Overlay, OverlayWriter, files_of, sync
 from .site.pages import Renderer, site_pages
 from .site.preview import error_banner
 
@@ -223,18 +223,11 @@ class ZensicalBuild:
     def _configure(self, assets: tuple[str, ...], custom_dir: str | None) -> None:
         """The configuration Zensical builds with: the project's, inherited, pointed at the
         overlay; the theme's custom_dir copied, with the header's search box on Pagefind."""
-        overrides = self.folder / "overrides"
-        shutil.rmtree(overrides, ignore_errors=True)
-        if custom_dir and Path(custom_dir).is_dir():
-            shutil.copytree(custom_dir, overrides, symlinks=False)
-        overrides.mkdir(parents=True, exist_ok=True)
-        partial = overrides / "partials" / "search.html"
-        if self.pagefind and not partial.exists():
-            partial.parent.mkdir(parents=True, exist_ok=True)
-            ours = Path(custom_dir or "", "playbook", "search.html")
-            if not (custom_dir and ours.is_file()):
-                ours = Path(str(resources.files("playbook") / "templates/playbook/search.html"))
-            partial.write_text(ours.read_text(encoding="utf-8"), encoding="utf-8")
+        wanted = files_of(Path(custom_dir)) if custom_dir and Path(custom_dir).is_dir() else {}
+        if self.pagefind and "partials/search.html" not in wanted:
+            ours = resources.files("playbook") / "templates/playbook/search.html"
+            wanted["partials/search.html"] = wanted.get("playbook/search.html", ours.read_bytes())
+        sync(self.folder / "overrides", wanted)
         project_config = Path(self.project.config.config_file_path)
         inherited = os.path.relpath(project_config, self.folder)
         listed = {

@@ -169,9 +169,10 @@ class OverlayWriter:
             prefix = file_prefix(item.src_uri)
             body = converter.convert(item.body)
             rendered = self.renderer.item(item, body, prefix).whole()
-            if item.id in self.printed:
+            if item.id in self.printed:  # its links, as the page's, lead from its source file
                 document = self.renderer.document(item, rendered, prefix, self.paper_size)
-                overlay.documents[item.id] = (document, self.base_url + item.url)
+                where = posixpath.dirname(item.src_uri)
+                overlay.documents[item.id] = (document, self.base_url + where + "/" * bool(where))
             page = _page(item.title, self.banner + rendered, item.meta.summary)
             wanted[item.src_uri] = page.encode("utf-8")
         for generated in self.pages:
@@ -179,7 +180,7 @@ class OverlayWriter:
             page = _page(generated.title, self.banner + rendered)
             wanted[generated.src_uri] = page.encode("utf-8")
         wanted.update(self.assets)
-        self._sync(folder, wanted, overlay)
+        overlay.written, overlay.kept = sync(folder, wanted)
         return overlay
 
     def _hand_written_page(
@@ -215,27 +216,43 @@ class OverlayWriter:
         banner = f"{self.banner}\n\n" if self.banner else ""
         return f"---\n{head}---\n\n{banner}{text}".encode()
 
-    @staticmethod
-    def _sync(folder: Path, wanted: Mapping[str, bytes], overlay: Overlay) -> None:
-        """Make `folder` hold exactly `wanted`, touching only the files that differ."""
-        folder.mkdir(parents=True, exist_ok=True)
-        dirs = {posixpath.dirname(k) for k in wanted}
-        dirs |= {parent for d in dirs for parent in _parents(d)}
-        for path in sorted(folder.rglob("*"), reverse=True):
-            relative = path.relative_to(folder).as_posix()
-            if path.is_symlink() or (path.is_file() and relative not in wanted):
-                path.unlink()
-            elif path.is_dir() and relative not in dirs:
-                shutil.rmtree(path)
-        for relative, data in wanted.items():
-            path = folder / relative
-            try:
-                same = path.read_bytes() == data
-            except OSError:
-                same = False
-            if same:
-                overlay.kept += 1
-                continue
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-            overlay.written += 1
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    """The regular files under a folder (relative path -> bytes); a symbolic link is not
+    followed, so nothing outside the folder is read."""
+    found: dict[str, bytes] = {}
+    for where, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not Path(where, d).is_symlink())
+        for name in files:
+            path = Path(where, name)
+            if not path.is_symlink():
+                found[path.relative_to(folder).as_posix()] = path.read_bytes()
+    return found
+
+
+def sync(folder: Path, wanted: Mapping[str, bytes]) -> tuple[int, int]:
+    """Make `folder` hold exactly `wanted`, writing only the files that differ, so that a
+    builder caching by file renders again only what changed: (written, kept)."""
+    written = kept = 0
+    folder.mkdir(parents=True, exist_ok=True)
+    dirs = {posixpath.dirname(k) for k in wanted}
+    dirs |= {parent for d in dirs for parent in _parents(d)}
+    for path in sorted(folder.rglob("*"), reverse=True):
+        relative = path.relative_to(folder).as_posix()
+        if path.is_symlink() or (path.is_file() and relative not in wanted):
+            path.unlink()
+        elif path.is_dir() and relative not in dirs:
+            shutil.rmtree(path)
+    for relative, data in wanted.items():
+        path = folder / relative
+        try:
+            same = path.read_bytes() == data
+        except OSError:
+            same = False
+        if same:
+            kept += 1
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        written += 1
+    return written, kept
