@@ -46,17 +46,17 @@ _DEAD = re.compile(r'\b(src|href)="(?:\.\./)*x"')  # the payloads' <img src="x">
 _THEME_END = '<footer class="md-footer"'
 
 
-def zensical_site(root: Path, *, strict: bool = False) -> Path:
-    """Build the project at root with Zensical, as `playbook build --builder zensical` does."""
+def zensical_site(root: Path, *, strict: bool = False, said: list[str] | None = None) -> Path:
+    """Build the project at root with Zensical, as `playbook build --builder zensical` does;
+    what it says goes into `said`."""
     from playbook.builders import Project as BuildProject
     from playbook.builders import ZensicalBuild
 
     out = root.parent / f"{root.name}-zensical"
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir()
-    ZensicalBuild(BuildProject.load(root / "mkdocs.yml"), lambda line: None).build(
-        out, strict=strict
-    )
+    say = said.append if said is not None else lambda line: None
+    ZensicalBuild(BuildProject.load(root / "mkdocs.yml"), say).build(out, strict=strict)
     return out
 
 
@@ -225,6 +225,30 @@ def test_a_hand_written_page_front_matter_is_escaped_for_zensical(project):
     text = (zensical / "about/index.html").read_text(encoding="utf-8")
     assert "<script>alert" not in text
     assert parse(text).find("title").text().startswith("</title><script>alert(1)</script>")
+
+
+def test_hand_written_pages_are_checked_before_zensical_reads_them(project, tmp_path):
+    """A link to a file outside the project, or a front matter that could blow up a YAML load
+    (an alias), stops the Zensical build at the check, as it stops MkDocs': nothing is read
+    from outside the project, nothing published."""
+    from playbook.core.problems import ContentError
+
+    (tmp_path / "secret.txt").write_text("TOP SECRET", encoding="utf-8")
+    (project.root / "content/leak.md").symlink_to(tmp_path / "secret.txt")
+    project.write("content/bomb.md", "---\na: &a [x, x]\nb: [*a, *a]\n---\n\n# Bomb\n")
+    with pytest.raises(ContentError) as stopped:
+        zensical_site(project.root)
+    said = str(stopped.value)
+    assert "content/leak.md:1:1" in said and "content/bomb.md:2" in said
+    overlay = project.root / ".cache/playbook/zensical/docs"
+    assert not overlay.exists() or not any(overlay.rglob("leak.md"))
+
+
+def test_a_hand_written_page_keeps_the_types_of_its_front_matter(project):
+    project.write("content/typed.md", "---\nsearch:\n  exclude: true\n---\n\n# Typed\n")
+    project.write("content/kept.md", "---\nsearch:\n  exclude: false\n---\n\n# Kept\n")
+    urls = {fragment["url"] for fragment in pagefind_fragments(zensical_site(project.root))}
+    assert "/kept/" in urls and "/typed/" not in urls
 
 
 def test_payload_library_is_the_same_site_with_both_builders(tmp_path):
@@ -433,3 +457,12 @@ def test_the_zensical_preview_follows_edits_backlinks_and_errors(project, tmp_pa
         _broken_then_fixed(project, base, log_path)
     said = log_path.read_text(encoding="utf-8")
     assert "using zensical" in said and "Traceback" not in said
+
+
+def test_playbook_build_with_properdocs_publishes_the_library(project):
+    """ProperDocs, the maintained MkDocs fork, runs the plugin: the same command, the builder
+    named."""
+    result = playbook(project.root, "build", "--builder", "properdocs", "--strict")
+    assert result.returncode == 0, result.stderr
+    assert "using properdocs (runs the playbook plugin)" in result.stderr
+    assert (project.root / "site/case_studies/hospital-circles/index.html").is_file()

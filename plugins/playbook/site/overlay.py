@@ -30,6 +30,7 @@ import yaml
 from markdown import Markdown
 from markupsafe import escape
 
+from ..core.frontmatter import split
 from ..core.library import Library, page_url
 from .markup import ContributorHtml
 from .meta import escape_material_meta
@@ -40,7 +41,6 @@ _HIDDEN = re.compile(r"(^|/)\.")
 _H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1>", re.S | re.I)
 _PERMALINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.S)
 _TAGS = re.compile(r"<[^>]*>")
-_FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*\r?\n", re.S)
 
 
 def _parents(folder: str) -> list[str]:
@@ -153,6 +153,11 @@ class OverlayWriter:
                 src_uri = path.relative_to(self.docs_dir).as_posix()
                 if _HIDDEN.search(src_uri) or src_uri in self.skip or src_uri in ours:
                     continue
+                if path.is_symlink() and not path.resolve().is_relative_to(self.root):
+                    self.warn(
+                        f"{self.docs_prefix}{src_uri}: a link to a file outside the project; left out"
+                    )
+                    continue
                 found[src_uri] = path
         return found
 
@@ -189,28 +194,28 @@ class OverlayWriter:
         """A hand-written page as the plugin would publish it: the front matter keys the
         theme prints raw escaped (and its title, when it comes from the first heading), its
         HTML filtered with `clean_pages`; noted for search unless it opts out."""
+        where = self.docs_prefix + src_uri
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            return data  # the builder says what it makes of it
-        found = _FRONT.match(text)
+            return data  # not UTF-8: the builder says what it makes of it
+        # scan() has checked this page as it checks an item's front matter, and refused what
+        # could blow up a YAML load (aliases, deep nesting) or read outside the project (links)
+        front, body = split(text, where)[:2]
         try:
-            meta = yaml.safe_load(found.group(1) or "") if found else None
+            loaded = yaml.safe_load(front) if front else None
         except yaml.YAMLError:
-            return data
-        meta = meta if meta is not None else {}
-        if not isinstance(meta, dict):
-            return data
-        body = text[found.end() :] if found else text
+            loaded = None
+        meta: dict[str, Any] = loaded if isinstance(loaded, dict) else {}
         search = meta.get("search")
-        if self.pagefind and not (isinstance(search, dict) and search.get("exclude")):
+        if self.pagefind and not (isinstance(search, dict) and search.get("exclude") is True):
             overlay.searchable.append(page_url(src_uri))
         html = converter.convert(body, clean=self.clean_pages) if self.clean_pages else None
         if "title" not in meta:
             title = _first_heading(html or converter.convert(body, clean=False))
             if title:
                 meta["title"] = title
-        escape_material_meta(meta, self.docs_prefix + src_uri, self.warn)
+        escape_material_meta(meta, where, self.warn)
         head = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=10_000)
         text = html if html is not None else body
         banner = f"{self.banner}\n\n" if self.banner else ""
