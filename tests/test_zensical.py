@@ -23,7 +23,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import Project, build_site, pagefind_fragments
+from conftest import MKDOCS_YML, Project, build_site, pagefind_fragments
 from test_site import (
     ESCAPED_SCRIPT,
     HOSTILE,
@@ -466,3 +466,18 @@ def test_playbook_build_with_properdocs_publishes_the_library(project):
     assert result.returncode == 0, result.stderr
     assert "using properdocs (runs the playbook plugin)" in result.stderr
     assert (project.root / "site/case_studies/hospital-circles/index.html").is_file()
+
+
+def test_items_and_hubs_stay_out_of_the_zensical_nav(project):
+    """Without a nav in mkdocs.yml, Zensical lists every page in every page's nav: thousands of
+    items would make the site quadratic (at 2,000 items, 91 KB a page and 30 s of indexing).
+    The build keeps them out, as the plugin does, beside the project's own patterns."""
+    project.write("mkdocs.yml", MKDOCS_YML + "not_in_nav: |\n  /secret-page.md\n")
+    project.write("content/secret-page.md", "# Secret page\n")
+    zensical = zensical_site(project.root)
+    page = parse((zensical / "case_studies/hospital-circles/index.html").read_text("utf-8"))
+    nav = [a.attrs.get("href", "") for a in page.find_all("a", "md-nav__link")]
+    assert any(h.endswith("browse/") for h in nav)  # the generated pages in the nav stay
+    for href in nav:
+        item_or_hub = r"^(\.\./)*(case_studies|playbooks)/|competencies/[a-z-]+/|secret"
+        assert not re.search(item_or_hub, href), href

@@ -213,14 +213,16 @@ class ZensicalBuild:
             config.markdown_extensions, config.mdx_configs, settings.remote_hosts
         )
         overlay = writer.write(self.folder / "docs", converter)
-        self._configure(names, custom_dir)
+        self._configure(names, custom_dir, published, writer.pages)
         self.say(
             f"library: {count} items checked, {len(published)} published; "
             f"{overlay.written} page files written for Zensical, {overlay.kept} unchanged"
         )
         return overlay, (published, jobs, warnings)
 
-    def _configure(self, assets: tuple[str, ...], custom_dir: str | None) -> None:
+    def _configure(
+        self, assets: tuple[str, ...], custom_dir: str | None, library: Any, pages: list[Any]
+    ) -> None:
         """The configuration Zensical builds with: the project's, inherited, pointed at the
         overlay; the theme's custom_dir copied, with the header's search box on Pagefind."""
         wanted = files_of(Path(custom_dir)) if custom_dir and Path(custom_dir).is_dir() else {}
@@ -248,10 +250,26 @@ class ZensicalBuild:
             "# Written by `playbook build --builder zensical` at each build: do not edit.\n"
             f"# The configuration is {project_config.name}, inherited here.\n"
             + yaml.safe_dump(data, sort_keys=False)
+            + "not_in_nav: |\n"
+            + "".join(f"  {line}\n" for line in self._not_in_nav(library, pages))
         )
         path = self.folder / CONFIG
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
+
+    def _not_in_nav(self, library: Any, pages: list[Any]) -> list[str]:
+        """The library's items and the hubs stay out of the nav, as the plugin keeps them out
+        (every page embeds the whole nav: thousands of items in it make the site quadratic);
+        the project's own `not_in_nav` patterns are kept."""
+        spec = self.project.config.not_in_nav
+        own = [str(getattr(p, "pattern", "")) for p in getattr(spec, "patterns", ())]
+        folders = {s.rstrip("/") + "/" for s in self.project.settings.sources}
+        ours = [f"/{f}" for f in sorted(folders)]
+        ours += sorted(
+            f"/{i.src_uri}" for i in library if not any(map(i.src_uri.startswith, folders))
+        )
+        ours += sorted(f"/{p.src_uri}" for p in pages if not p.in_nav)
+        return [*(p for p in own if p), *ours]
 
     def _variant(self) -> dict[str, str]:
         """Zensical's `classic` look unless the project chose one: the look of Material for
