@@ -60,13 +60,24 @@ def mkdocs_serve(root: Path, log_path: Path, *args: str, **env: str) -> Iterator
     command line), its log written to log_path, `env` added to its environment; yield its base
     URL; stop it at the end (its whole process group: MkDocs' server and any Pagefind it
     started)."""
+    mkdocs = Path(sys.executable).with_name("mkdocs")
+    with serving([str(mkdocs), "serve"], root, log_path, *args, **env) as base:
+        yield base
+
+
+@contextmanager
+def serving(
+    command: list[str], root: Path, log_path: Path, *args: str, **env: str
+) -> Iterator[str]:
+    """A preview server's command (`mkdocs serve`, `playbook serve ...`) run in root on a free
+    loopback port given as --dev-addr, its log (standard error) written to log_path; yield its
+    base URL; stop its whole process group at the end."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    mkdocs = Path(sys.executable).with_name("mkdocs")
     with log_path.open("w") as log_file:
         process = subprocess.Popen(
-            [str(mkdocs), "serve", "--dev-addr", f"127.0.0.1:{port}", *args],
+            [*command, "--dev-addr", f"127.0.0.1:{port}", *args],
             cwd=root,
             env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **env},
             stdout=subprocess.DEVNULL,

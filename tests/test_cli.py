@@ -158,7 +158,9 @@ def test_installed_command_prints_no_traceback_on_hostile_input(project):
 def test_check_reads_mkdocs_yml_as_mkdocs_does(project, monkeypatch):
     """INHERIT, !ENV and -f: `playbook check` reads the configuration the build reads, with
     MkDocs' own loader, so the two never disagree about where the library is."""
-    project.write("elsewhere/extra.md", CASE.replace("title: Circles at a hospital", "title: Extra"))
+    project.write(
+        "elsewhere/extra.md", CASE.replace("title: Circles at a hospital", "title: Extra")
+    )
     project.write("vocab/taxonomy.yml", (project.root / "content/taxonomy.yml").read_text())
     project.write(
         "base.yml",

@@ -251,23 +251,23 @@ def tags_index(site: Path) -> None:
 
 
 I18N = Case(
-        mkdocs_yml(
-            before=(
-                "  - i18n:\n"
-                "      docs_structure: suffix\n"
-                "      languages:\n"
-                "        - locale: en\n"
-                "          default: true\n"
-                "          name: English\n"
-                "          build: true\n"
-                "        - locale: fr\n"
-                "          name: Français\n"
-                "          build: true\n"
-            )
-        ),
-        files={"content/index.fr.md": "# Accueil\n\nBienvenue.\n"},
-        check=i18n_built,
-    )
+    mkdocs_yml(
+        before=(
+            "  - i18n:\n"
+            "      docs_structure: suffix\n"
+            "      languages:\n"
+            "        - locale: en\n"
+            "          default: true\n"
+            "          name: English\n"
+            "          build: true\n"
+            "        - locale: fr\n"
+            "          name: Français\n"
+            "          build: true\n"
+        )
+    ),
+    files={"content/index.fr.md": "# Accueil\n\nBienvenue.\n"},
+    check=i18n_built,
+)
 
 
 CASES = {

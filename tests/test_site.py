@@ -1241,8 +1241,10 @@ def test_a_build_leaves_nothing_frozen_for_the_collector(project, site):
 
 
 def test_edit_this_page_leads_to_the_items_own_file(project, site):
-    config = (project.root / "mkdocs.yml").read_text(encoding="utf-8").replace(
-        "  name: material\n", "  name: material\n  features: [content.action.edit]\n"
+    config = (
+        (project.root / "mkdocs.yml")
+        .read_text(encoding="utf-8")
+        .replace("  name: material\n", "  name: material\n  features: [content.action.edit]\n")
     )
     project.write(
         "mkdocs.yml",

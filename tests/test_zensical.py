@@ -13,12 +13,8 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -204,6 +200,9 @@ def test_hostile_text_is_escaped_in_the_zensical_site_as_in_mkdocs(project):
     for url, path in pages.items():
         text = path.read_text(encoding="utf-8")
         assert RAW_SCRIPT not in text and "<script>alert" not in text, f"raw script on /{url}"
+        assert "&amp;lt;script" not in text, f"escaped twice on /{url}"  # titles in the nav too
+    hub = parse(pages["competencies/delegation/"].read_text(encoding="utf-8"))
+    assert hub.find("title").text() == f"{HOSTILE} - Test library"  # a hub's title: the name
     for url in ("case_studies/hospital-circles/", "about/", "browse/"):
         text = pages[url].read_text(encoding="utf-8")
         assert ESCAPED_SCRIPT in text and "&amp;lt;script" not in text, url
@@ -410,37 +409,14 @@ def test_the_search_box_answers_in_the_zensical_site(bundled, size):
 # ------------------------------------------------------------------ the preview
 
 
-@contextmanager
-def zensical_serving(root: Path, log_path: Path) -> Iterator[str]:
-    """`playbook serve --builder zensical` on a free loopback port; yield its base URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    with log_path.open("w") as log_file:
-        process = subprocess.Popen(
-            [str(PLAYBOOK), "serve", "--builder", "zensical", "--dev-addr", f"127.0.0.1:{port}"],
-            cwd=root,
-            env=ENV,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-
-
 def test_the_zensical_preview_follows_edits_backlinks_and_errors(project, tmp_path):
+    from browser import serving
     from conftest import CASE
     from test_serve import _broken_then_fixed, _wait_for
 
     log_path = tmp_path / "serve.log"
-    with zensical_serving(project.root, log_path) as base:
+    command = [str(PLAYBOOK), "serve", "--builder", "zensical"]
+    with serving(command, project.root, log_path) as base:
         _wait_for(base + "case_studies/hospital-circles/", "Circles at a hospital")
         project.write(
             "case_studies/hospital-circles.md",

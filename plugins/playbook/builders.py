@@ -47,7 +47,7 @@ from .outputs.search import OUTPUT as SEARCH_OUTPUT
 from .outputs.search import SearchIndexError, index_site
 from .site import ASSET_DIR, ASSETS, SEARCH_ASSETS, base_url, scan
 from .site.overlay import BodyConverter, Overlay, OverlayWriter, files_of, sync
-from .site.pages import Renderer, site_pages
+from .site.pages import site_pages
 from .site.preview import error_banner
 
 # name -> the distribution that provides it, and whether it runs our plugin
@@ -171,16 +171,10 @@ class ZensicalBuild:
         for warning in warnings:
             self.say(f"WARNING: {warning}")
         published = library if preview else library.published()
+        from .mkdocs.config import renderer_of
+
         custom_dir = config.theme.custom_dir
-        renderer = Renderer(
-            published,
-            override_dirs=[Path(custom_dir)] if custom_dir else [],
-            related_limit=options.related_limit,
-            stale_after_days=options.stale_after_days,
-            site_url=config.site_url,
-            pdfs=options.pdf,
-            pagefind=self.pagefind,
-        )
+        renderer = renderer_of(published, config, options)
         jobs = pdf_jobs(published) if options.pdf else []
         assets_dir = resources.files("playbook") / "assets"
         names = ASSETS + SEARCH_ASSETS + OWN_SEARCH_BOX if self.pagefind else ASSETS

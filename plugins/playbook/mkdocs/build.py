@@ -53,14 +53,13 @@ from ..site.meta import escape_material_meta
 from ..site.pages import (
     GeneratedPage,
     Rendered,
-    Renderer,
     fill_in,
     prefix_of,
     search_tags,
     site_pages,
 )
 from ..site.preview import Plan, error_banner, with_banner
-from .config import PlaybookConfig, settings_of
+from .config import PlaybookConfig, renderer_of, settings_of
 from .nav import NAV, cached_nav, replace_templates
 from .session import Session
 
@@ -161,16 +160,7 @@ class SiteBuild:
             log.warning(str(warning))
         self.every_item = library  # drafts too: a build must leave theirs out
         self.library = library if session.serving else library.published()
-        custom_dir = config.theme.custom_dir
-        self.renderer = Renderer(
-            self.library,
-            override_dirs=[Path(custom_dir)] if custom_dir else [],
-            related_limit=options.related_limit,
-            stale_after_days=options.stale_after_days,
-            site_url=config.site_url,
-            pdfs=options.pdf,
-            pagefind=self.pagefind,
-        )
+        self.renderer = renderer_of(self.library, config, options)
         if session.serving and session.renderer is not None:
             self.renderer.reuse_rankings(session.renderer)
         session.renderer = self.renderer

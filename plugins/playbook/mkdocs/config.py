@@ -13,9 +13,11 @@ from mkdocs.config import load_config
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 
+from ..core.library import Library
 from ..core.settings import Settings
 from ..outputs.pdf import PAPER_SIZES
 from ..outputs.search import ENGINES
+from ..site.pages import Renderer
 
 
 class _Count(c.Type):
@@ -84,6 +86,21 @@ def settings_of(config: MkDocsConfig, options: PlaybookConfig) -> Settings:
         config_file=config_file.name,
         clean_pages=options.clean_pages,
         remote_hosts=tuple(h.lower() for h in options.remote_hosts),
+    )
+
+
+def renderer_of(library: Library, config: MkDocsConfig, options: PlaybookConfig) -> Renderer:
+    """The site model's renderer for a library, as mkdocs.yml sets it up: templates of the
+    theme's custom_dir, the plugin's options, the site's address."""
+    custom_dir = config.theme.custom_dir
+    return Renderer(
+        library,
+        override_dirs=[Path(custom_dir)] if custom_dir else [],
+        related_limit=options.related_limit,
+        stale_after_days=options.stale_after_days,
+        site_url=config.site_url,
+        pdfs=options.pdf,
+        pagefind=options.search == "pagefind",
     )
 
 
