@@ -121,7 +121,8 @@ def test_schema_writes_valid_schemas_that_accept_real_items(project, tmp_path):
     result = run("schema", "--root", str(project.root), "--out", str(tmp_path / "schemas"))
     assert result.exit_code == 0
     names = sorted(p.name for p in (tmp_path / "schemas").iterdir())
-    assert names == sorted([f"{t}.schema.json" for t in TYPES] + ["taxonomy.schema.json"])
+    expected = [f"{t}.schema.json" for t in TYPES] + ["taxonomy.schema.json", "library.schema.json"]
+    assert names == sorted(expected)
     schema = json.loads((tmp_path / "schemas/case-study.schema.json").read_text())
     jsonschema.Draft202012Validator.check_schema(schema)
     front = yaml.safe_load(CASE.split("---")[1])

@@ -140,3 +140,24 @@ def test_constraints_pin_every_dependency_of_the_project():
         assert requirement.specifier.contains(version, prereleases=True), (
             f"constraints.txt pins {requirement.name}=={version}, outside {requirement.specifier}"
         )
+
+
+def test_library_json_validates_against_the_schema_published_beside_it(built):
+    """Issue #20: every item of the export failed the schema the site published (`links`,
+    `source` and `url` were not allowed), and the file's top level had none."""
+    import json
+
+    import jsonschema
+
+    data = json.loads((built / "library.json").read_text(encoding="utf-8"))
+    assert data["$schema"] == "schemas/library.schema.json"
+    schema = json.loads((built / data["$schema"]).read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    assert not [e.message for e in validator.iter_errors(data)]
+    assert len(data["items"]) >= 30
+    # and it is strict: an unknown key, a record of no type, a missing link id all fail
+    item = data["items"][0]
+    for broken in ({**item, "colour": "red"}, {**item, "type": "memo"}, {**item, "links": [{}]}):
+        assert not validator.is_valid({**data, "items": [broken]})
+    assert not validator.is_valid({**data, "extra": 1})

@@ -31,6 +31,7 @@ def item_record(library: Library, item: Item) -> dict[str, Any]:
 
 def library_json(library: Library) -> dict[str, Any]:
     return {
+        "$schema": "schemas/library.schema.json",  # from the site's root, where it is published
         "version": 1,
         "taxonomy": library.taxonomy.model_dump(mode="json", exclude_none=True),
         "items": [item_record(library, item) for item in library],
