@@ -144,14 +144,13 @@ def check(settings: Settings, fmt: str, builder: str) -> None:
         for problem in problems:
             click.echo(report.github_annotation(problem))
         click.echo(report.summary(problems, count))
-    else:
-        for problem in problems:
-            click.echo(str(problem))
-        click.echo(report.summary(problems, count))
-    if fmt == "text":  # the other formats are read by tools
+    else:  # the builders first, the verdict last
         click.echo(describe(builder))
         if builder not in found():
             click.echo(f"{builder} is not installed here: `playbook build` would stop")
+        for problem in problems:
+            click.echo(str(problem))
+        click.echo(report.summary(problems, count))
     sys.exit(1 if any(p.severity == "error" for p in problems) else 0)
 
 
