@@ -1047,10 +1047,13 @@ def test_json_schemas_are_published_and_accept_the_fixture(project, site):
     assert names == [
         "case-study.schema.json",
         "feedback-template.schema.json",
+        "library.schema.json",
         "milestone-framework.schema.json",
         "playbook.schema.json",
         "taxonomy.schema.json",
     ]
+    export = json.loads((out / "library.json").read_text(encoding="utf-8"))
+    jsonschema.validate(export, json.loads((folder / "library.schema.json").read_text("utf-8")))
     for kind, text in {
         "case-study": CASE,
         "playbook": PLAYBOOK,
