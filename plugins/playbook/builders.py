@@ -34,12 +34,13 @@ import yaml
 from .core.problems import ContentError, Problem
 from .outputs.export import write_export
 from .outputs.pdf import (
-    PdfCache,
     PdfError,
     PdfWriter,
     cache_folder,
+    cache_of,
     pdf_jobs,
     printed_ids,
+    report,
     worker_count,
     write_pdfs,
 )
@@ -50,11 +51,12 @@ from .site.overlay import BodyConverter, Overlay, OverlayWriter, files_of, sync
 from .site.pages import site_pages
 from .site.preview import error_banner
 
-# name -> the distribution that provides it, and whether it runs our plugin
+# name -> the distribution that provides it, the module its command runs (MkDocs' through our
+# wrapper, which says a failure to write in one line), and whether it runs our plugin
 BUILDERS = {
-    "mkdocs": ("mkdocs", True),
-    "properdocs": ("properdocs", True),
-    "zensical": ("zensical", False),
+    "mkdocs": ("mkdocs", "playbook.mkdocs", True),
+    "properdocs": ("properdocs", "properdocs", True),
+    "zensical": ("zensical", "zensical", False),
 }
 DEFAULT = "mkdocs"
 # Zensical's themes have no styles for Material's search box, which the plugin's fills
@@ -83,7 +85,7 @@ class BuildError(Exception):
 def found() -> dict[str, str]:
     """The builders installed here, with their versions."""
     versions = {}
-    for name, (distribution, _runs) in BUILDERS.items():
+    for name, (distribution, _module, _runs) in BUILDERS.items():
         try:
             versions[name] = metadata.version(distribution)
         except metadata.PackageNotFoundError:
@@ -95,15 +97,14 @@ def describe(used: str) -> str:
     """One line: which builders were found and which is used."""
     here = found()
     listed = ", ".join(f"{name} {version}" for name, version in here.items()) or "none"
-    runs = "runs the playbook plugin" if BUILDERS[used][1] else "is handed the library's pages"
+    runs = "runs the playbook plugin" if BUILDERS[used][2] else "is handed the library's pages"
     return f"builders found: {listed}; using {used} ({runs})"
 
 
 def command(builder: str, verb: str, config_file: Path) -> list[str]:
-    """The builder's own command line, run by this Python (MkDocs' through our wrapper, which
-    says a failure to write in one line)."""
-    module = {"mkdocs": "playbook.mkdocs", "properdocs": "properdocs", "zensical": "zensical"}
-    return [sys.executable, "-m", module[builder], verb, "--config-file", str(config_file)]
+    """The builder's own command line, run by this Python."""
+    module = BUILDERS[builder][1]
+    return [sys.executable, "-m", module, verb, "--config-file", str(config_file)]
 
 
 @dataclass
@@ -139,17 +140,22 @@ class ZensicalBuild:
             raise BuildError(str(error)) from None
         self.cache = cache
         # a preview has a folder of its own: a build may run beside it
+        self.preview = preview
         self.folder = cache / (f"{FOLDER}-preview" if preview else FOLDER)
         self.good: tuple[Any, int] | None = None  # a preview's last library without errors
         self.pagefind = options.search == "pagefind"
+        # what the last prepare() checked: the library published, its PDF jobs, its warnings
+        self.published: Any = None
+        self.jobs: list[Any] = []
+        self.warnings: list[Problem] = []
 
     # ------------------------------------------------------------------ the overlay
 
-    def prepare(self, *, preview: bool = False) -> tuple[Overlay, Any]:
+    def prepare(self) -> Overlay:
         """Check the library and write the overlay and its configuration. A preview keeps
         drafts, and after an edit that leaves errors shows the last library without errors
         under a banner that lists them (as the plugin's preview does)."""
-        project = self.project
+        project, preview = self.project, self.preview
         settings, options, config = project.settings, project.options, project.config
         library, problems, count = scan(settings)
         banner = ""
@@ -167,15 +173,14 @@ class ZensicalBuild:
             )
         elif preview:
             self.good = (library, count)
-        warnings: list[Problem] = list(library.warnings)
-        for warning in warnings:
+        self.warnings = list(library.warnings)
+        for warning in self.warnings:
             self.say(f"WARNING: {warning}")
-        published = library if preview else library.published()
+        published = self.published = library if preview else library.published()
         from .mkdocs.config import renderer_of
 
-        custom_dir = config.theme.custom_dir
         renderer = renderer_of(published, config, options)
-        jobs = pdf_jobs(published) if options.pdf else []
+        jobs = self.jobs = pdf_jobs(published) if options.pdf else []
         assets_dir = resources.files("playbook") / "assets"
         names = ASSETS + SEARCH_ASSETS + OWN_SEARCH_BOX if self.pagefind else ASSETS
         assets = {f"{ASSET_DIR}/{name}": (assets_dir / name).read_bytes() for name in names}
@@ -207,18 +212,17 @@ class ZensicalBuild:
             config.markdown_extensions, config.mdx_configs, settings.remote_hosts
         )
         overlay = writer.write(self.folder / "docs", converter)
-        self._configure(names, custom_dir, published, writer.pages)
+        self._configure(names, writer.pages)
         self.say(
             f"library: {count} items checked, {len(published)} published; "
             f"{overlay.written} page files written for Zensical, {overlay.kept} unchanged"
         )
-        return overlay, (published, jobs, warnings)
+        return overlay
 
-    def _configure(
-        self, assets: tuple[str, ...], custom_dir: str | None, library: Any, pages: list[Any]
-    ) -> None:
+    def _configure(self, assets: tuple[str, ...], pages: list[Any]) -> None:
         """The configuration Zensical builds with: the project's, inherited, pointed at the
         overlay; the theme's custom_dir copied, with the header's search box on Pagefind."""
+        custom_dir = self.project.config.theme.custom_dir
         wanted = files_of(Path(custom_dir)) if custom_dir and Path(custom_dir).is_dir() else {}
         if self.pagefind and "partials/search.html" not in wanted:
             ours = resources.files("playbook") / "templates/playbook/search.html"
@@ -245,13 +249,13 @@ class ZensicalBuild:
             f"# The configuration is {project_config.name}, inherited here.\n"
             + yaml.safe_dump(data, sort_keys=False)
             + "not_in_nav: |\n"
-            + "".join(f"  {line}\n" for line in self._not_in_nav(library, pages))
+            + "".join(f"  {line}\n" for line in self._not_in_nav(pages))
         )
         path = self.folder / CONFIG
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
 
-    def _not_in_nav(self, library: Any, pages: list[Any]) -> list[str]:
+    def _not_in_nav(self, pages: list[Any]) -> list[str]:
         """The library's items and the hubs stay out of the nav, as the plugin keeps them out
         (every page embeds the whole nav: thousands of items in it make the site quadratic);
         the project's own `not_in_nav` patterns are kept."""
@@ -260,7 +264,7 @@ class ZensicalBuild:
         folders = {s.rstrip("/") + "/" for s in self.project.settings.sources}
         ours = [f"/{f}" for f in sorted(folders)]
         ours += sorted(
-            f"/{i.src_uri}" for i in library if not any(map(i.src_uri.startswith, folders))
+            f"/{i.src_uri}" for i in self.published if not any(map(i.src_uri.startswith, folders))
         )
         ours += sorted(f"/{p.src_uri}" for p in pages if not p.in_nav)
         return [*(p for p in own if p), *ours]
@@ -275,9 +279,9 @@ class ZensicalBuild:
     def build(self, target: Path, *, strict: bool = False) -> None:
         """Build the site into `target` (an empty folder); raises BuildError or ContentError."""
         started = time.perf_counter()
-        overlay, (published, jobs, warnings) = self.prepare()
-        if strict and warnings:
-            raise BuildError(f"{len(warnings)} warning(s) in the library, above (--strict)")
+        overlay = self.prepare()
+        if strict and self.warnings:
+            raise BuildError(f"{len(self.warnings)} warning(s) in the library, above (--strict)")
         site = self.folder / "site"
         shutil.rmtree(site, ignore_errors=True)
         run = command("zensical", "build", self.folder / CONFIG) + (["--strict"] if strict else [])
@@ -296,14 +300,14 @@ class ZensicalBuild:
         if issues:
             self.say(said)
         self.say(f"zensical: built in {time.perf_counter() - started:.1f} s")
-        self.finish(site, overlay, published, jobs)
+        self.finish(site, overlay)
         target.rmdir()
         try:
             os.rename(site, target)
         except OSError:  # another file system
             shutil.copytree(site, target)
 
-    def finish(self, site: Path, overlay: Overlay, published: Any, jobs: Any) -> None:
+    def finish(self, site: Path, overlay: Overlay) -> None:
         """The outputs, over the finished site: as after the plugin's build."""
         options, config = self.project.options, self.project.config
         missing = [url for url in overlay.searchable if not self._mark(site, url)]
@@ -315,30 +319,25 @@ class ZensicalBuild:
         try:
             if options.pdf:
                 started = time.perf_counter()
-                limit = options.cache_limit_mb * 2**20
-                cache = PdfCache(self.cache / "pdf" if limit else None, limit)
+                cache = cache_of(self.cache, options.cache_limit_mb)
                 stats = write_pdfs(
                     PdfWriter(),
                     site,
                     base_url(config.site_url),
                     overlay.documents,
-                    jobs,
+                    self.jobs,
                     options.paper_size,
                     cache=cache,
                     workers=worker_count(options.pdf_workers),
                 )
-                for item_id, urls in stats.refused.items():
-                    for url in urls:
-                        path = published.items[item_id].path
-                        self.say(
-                            f"WARNING: {path}: its PDF may not load '{url}': PDFs read files of the built site only"
-                        )
-                self.say(
-                    f"PDFs: {stats.written} written in {time.perf_counter() - started:.1f} s "
-                    f"({stats.rendered} rendered, {stats.reused} from the cache)"
+                warnings, summary = report(
+                    stats, cache, self.published, time.perf_counter() - started
                 )
+                for warning in warnings:
+                    self.say(f"WARNING: {warning}")
+                self.say(summary)
             if options.export:
-                write_export(site, published)
+                write_export(site, self.published)
             if self.pagefind:
                 shutil.rmtree(site / SEARCH_OUTPUT, ignore_errors=True)
                 stats = index_site(site)
@@ -395,7 +394,7 @@ def serve_zensical(project: Project, say: Callable[[str], None], args: list[str]
     import threading
 
     build = ZensicalBuild(project, say, preview=True)
-    overlay, (published, jobs, _warnings) = build.prepare(preview=True)
+    overlay = build.prepare()
     settings, config = project.settings, project.config
     watched = [settings.root / settings.docs_dir, settings.root / settings.taxonomy]
     watched += [settings.root / folder for folder in settings.sources]
@@ -427,7 +426,7 @@ def serve_zensical(project: Project, say: Callable[[str], None], args: list[str]
             if waiting and built.wait(POLL):
                 waiting = False
                 try:
-                    build.finish(site, overlay, published, jobs)
+                    build.finish(site, overlay)
                 except BuildError as error:
                     say(f"error: {error}")
             elif not waiting:
@@ -435,13 +434,13 @@ def serve_zensical(project: Project, say: Callable[[str], None], args: list[str]
             now = _stamp(watched)
             if now == stamp:
                 continue
-            config_changed = _stamp(watched[-1:]) != _stamp_of(stamp, watched[-1])
+            config_changed = _stamp_of(now, watched[-1]) != _stamp_of(stamp, watched[-1])
             stamp = now
             try:
                 if config_changed:  # read again, as MkDocs' preview does
                     build.project = Project.load(Path(config.config_file_path))
                 built.clear()
-                overlay, (published, jobs, _warnings) = build.prepare(preview=True)
+                overlay = build.prepare()
                 waiting = overlay.written > 0  # else Zensical has nothing to rebuild
             except ContentError as error:  # no library without errors yet: say so, go on
                 for problem in error.problems:

@@ -33,8 +33,10 @@ from ..outputs.pdf import (
     PdfCache,
     PdfError,
     cache_folder,
+    cache_of,
     pdf_jobs,
     printed_ids,
+    report,
     worker_count,
     write_pdfs,
 )
@@ -167,7 +169,7 @@ class SiteBuild:
         self.pdf_jobs = pdf_jobs(self.library) if options.pdf else []
         # checked here, before MkDocs writes anything: a cache_dir that may not be used stops
         # the build before the site is emptied, not after its pages are written
-        self.pdf_cache = self._pdf_cache(config) if options.pdf else PdfCache(None, 0)
+        self.pdf_cache = self._pdf_cache(config) if options.pdf else cache_of(None, 0)
         self.printed = printed_ids(self.pdf_jobs)
         if session.serving:  # a dirty rebuild renders only some pages: keep the others'
             session.documents = {k: v for k, v in session.documents.items() if k in self.printed}
@@ -532,16 +534,15 @@ class SiteBuild:
     def _pdf_cache(self, config: Any) -> PdfCache:
         options = self.options
         if not options.cache_limit_mb:
-            return PdfCache(None, 0)
+            return cache_of(None, 0)
         try:
             folder = cache_folder(self.settings, options.cache_dir, Path(config.site_dir))
         except ValueError as error:
             raise PluginError(str(error)) from None
-        return PdfCache(folder / "pdf", options.cache_limit_mb * 2**20)
+        return cache_of(folder, options.cache_limit_mb)
 
     def _write_pdfs(self, config: Any) -> None:
         started = time.perf_counter()
-        cache = self.pdf_cache
         try:
             stats = write_pdfs(
                 self.session.pdf_writer,
@@ -550,34 +551,17 @@ class SiteBuild:
                 self.session.documents,
                 self.pdf_jobs,
                 self.options.paper_size,
-                cache=cache,
+                cache=self.pdf_cache,
                 workers=worker_count(self.options.pdf_workers),
             )
         except PdfError as error:
             raise PluginError(f"PDFs: {error}") from error
-        if cache.failed:
-            log.warning(
-                f"PDFs: the cache folder cannot be written ({cache.failed}), so every build "
-                "renders every PDF again; make it writable, or set cache_limit_mb: 0"
-            )
-        for item_id, urls in stats.refused.items():
-            item = self.library.items[item_id]
-            for url in urls:
-                log.warning(
-                    f"{item.path}: its PDF may not load '{url}': PDFs read files of the built "
-                    "site only (link to a file inside the site, or leave it out)"
-                )
-        log.info(
-            "PDFs: %d written in %.1f s (%d rendered from %d item documents in %d "
-            "process%s, %d from the cache)",
-            stats.written,
-            time.perf_counter() - started,
-            stats.rendered,
-            stats.documents,
-            stats.workers,
-            "" if stats.workers == 1 else "es",
-            stats.reused,
+        warnings, summary = report(
+            stats, self.pdf_cache, self.library, time.perf_counter() - started
         )
+        for warning in warnings:
+            log.warning(warning)
+        log.info(summary)
 
 
 def _remove_gone(site: Path, gone: frozenset[str]) -> None:

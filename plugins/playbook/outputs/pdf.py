@@ -136,6 +136,35 @@ def cache_folder(settings: Settings, cache_dir: str, site_dir: Path) -> Path:
     return folder
 
 
+def cache_of(folder: Path | None, limit_mb: int) -> PdfCache:
+    """The PDF cache inside a project's cache folder (see cache_folder); none on disk when
+    `limit_mb` is 0."""
+    return PdfCache(folder / "pdf" if folder is not None and limit_mb else None, limit_mb * 2**20)
+
+
+def report(
+    stats: PdfStats, cache: PdfCache, library: Library, seconds: float
+) -> tuple[list[str], str]:
+    """What a build says after writing its PDFs, whichever builder made the site: warnings (a
+    cache folder that cannot be written, what a PDF could not load) and one summary line."""
+    warnings = [
+        f"PDFs: the cache folder cannot be written ({cache.failed}), so every build renders "
+        "every PDF again; make it writable, or set cache_limit_mb: 0"
+    ] * bool(cache.failed)
+    warnings += [
+        f"{library.items[item_id].path}: its PDF may not load '{url}': PDFs read files of the "
+        "built site only (link to a file inside the site, or leave it out)"
+        for item_id, urls in stats.refused.items()
+        for url in urls
+    ]
+    summary = (
+        f"PDFs: {stats.written} written in {seconds:.1f} s ({stats.rendered} rendered from "
+        f"{stats.documents} item documents in {stats.workers} "
+        f"process{'' if stats.workers == 1 else 'es'}, {stats.reused} from the cache)"
+    )
+    return warnings, summary
+
+
 class PdfCache:
     """Rendered PDFs on disk, by content key, so that a build reuses what an earlier one
     rendered (a CI job after each merge: one item changed, one item's PDFs to render).

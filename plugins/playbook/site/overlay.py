@@ -84,10 +84,9 @@ class BodyConverter:
 
 @dataclass
 class Overlay:
-    """What was written: the folder, the PDF documents of printed items, and the hand-written
-    pages that search indexes (their URLs)."""
+    """What was written: the PDF documents of printed items, the hand-written pages that
+    search indexes (their URLs), and how many files were written and kept."""
 
-    folder: Path
     documents: dict[str, tuple[str, str]] = field(default_factory=dict)
     searchable: list[str] = field(default_factory=list)
     written: int = 0
@@ -163,7 +162,7 @@ class OverlayWriter:
 
     def write(self, folder: Path, converter: BodyConverter) -> Overlay:
         """Write the overlay into `folder`."""
-        overlay = Overlay(folder)
+        overlay = Overlay()
         wanted: dict[str, bytes] = {}
         for src_uri, path in self.hand_written().items():
             data = path.read_bytes()
