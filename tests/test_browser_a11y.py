@@ -259,3 +259,19 @@ def test_header_search_works_with_the_keyboard_alone(base, browser, library_json
     heading = page.locator("h1").first.text_content()
     titles = {item["title"] for item in library_json["items"]} | {c["name"] for c in competencies}
     assert heading.strip() in titles
+
+
+def test_no_page_of_the_library_is_wider_than_a_phone(bundled, base, browser, library_json):
+    """At 390 px, no item page, hub or generated page scrolls sideways: a table that cannot
+    fit (a template's grid, a case's outcomes) wraps or scrolls inside its own box."""
+    urls = [item["url"] for item in library_json["items"]]
+    urls += ["", "browse/", "coverage/", "print/", "competencies/"]
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    wide = {}
+    for url in urls:
+        page.goto(base + url)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            wide[url] = width
+    assert wide == {}
+    page.close()

@@ -56,38 +56,63 @@ def test_a_template_page_prints_on_one_sheet_of_a4_and_of_letter(printed_site, t
                 assert chrome not in text, (paper, chrome)
 
 
-def test_the_pack_page_prints_the_ticked_templates_and_only_those(printed_site, tmp_path):
+def test_the_pack_page_prints_the_ticked_items_in_the_order_ticked(printed_site, tmp_path):
     with serve(printed_site) as base, chromium() as browser:
         page = browser.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.goto(base + "print/")
         assert page.locator('input[name="pick"]').count() == 3  # 2 templates, 1 framework
+        # each playbook's pack is offered as the PDF the build made
+        ready = page.locator(".pb-pack__ready a")
+        assert ready.all_inner_texts() == ["Peer circles"]
+        href = ready.first.get_attribute("href")
+        assert href.endswith("peer-circles-workshop-pack.pdf")
+        assert (printed_site / "playbooks/peer-circles/peer-circles-workshop-pack.pdf").is_file()
         # nothing ticked yet: printing gives the list, not a blank sheet
         assert "Review form" in text_of(print_page(page, tmp_path, "A4"))
+        # ticked against the list's (alphabetical) order
         page.check('input[name="pick"][value="review-form"]')
         page.check('input[name="pick"][value="quarterly-check-in"]')
         status = page.locator("[data-pb-pack-status]")
         status.filter(has_text="2 ready to print").wait_for()
-        assert parse_qs(urlparse(page.url).query) == {"pick": ["quarterly-check-in,review-form"]}
+        assert parse_qs(urlparse(page.url).query) == {"pick": ["review-form,quarterly-check-in"]}
+        assert page.locator("[data-pb-pack-order] li").all_inner_texts() == [
+            "Review form",
+            "Quarterly check-in",
+        ]
         assert page.is_enabled("[data-pb-print]")
 
         pdf = print_page(page, tmp_path, "A4")
-        assert pages_of(pdf) == 2  # one sheet each, each on its own page
-        first, second = text_of(pdf, 1), text_of(pdf, 2)
-        # in list order (by title), each sheet with its own traceable band
-        assert "Quarterly check-in" in first and "playbooks/quarterly-check-in/" in first
-        assert "Review form" in second and "playbooks/review-form/" in second
-        assert "Review form" not in first
-        whole = text_of(pdf)
+        pages = [text_of(pdf, n) for n in range(1, pages_of(pdf) + 1)]
+        # notes page, then sheet, for each, in the order ticked
+        assert len(pages) == 4, pages
+        assert "FACILITATOR NOTES" in pages[0] and "Print it." in pages[0]
+        assert "Review form" in pages[1] and "playbooks/review-form/" in pages[1]
+        assert "FACILITATOR NOTES" not in pages[1] and "Print it." not in pages[1]
+        assert "FACILITATOR NOTES" in pages[2] and "30 minutes" in pages[2]
+        assert "hand this out at the start" in pages[2]
+        assert "Quarterly check-in" in pages[3] and "playbooks/quarterly-check-in/" in pages[3]
+        assert "2–3 people" not in pages[3]  # planning stays off the participant's sheet
+        whole = " ".join(pages)
         assert "Circle milestones" not in whole and "Print a workshop pack" not in whole
 
-        # a shared link restores the pack
+        # unticking and ticking again moves an item to the end
+        page.uncheck('input[name="pick"][value="review-form"]')
+        page.check('input[name="pick"][value="review-form"]')
+        status.filter(has_text="2 ready to print").wait_for()
+        assert parse_qs(urlparse(page.url).query) == {"pick": ["quarterly-check-in,review-form"]}
+
+        # a shared link restores the pack and its order
         fresh = browser.new_page()
         fresh.goto(page.url)
         fresh.locator("[data-pb-pack-status]").filter(has_text="2 ready to print").wait_for()
         assert fresh.is_checked('input[name="pick"][value="review-form"]')
         assert not fresh.is_checked('input[name="pick"][value="circle-milestones"]')
+        assert fresh.locator("[data-pb-pack-order] li").all_inner_texts() == [
+            "Quarterly check-in",
+            "Review form",
+        ]
         assert errors == []
 
 

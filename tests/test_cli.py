@@ -102,6 +102,40 @@ def test_new_scaffolds_a_draft_that_passes_check(project, kind):
     assert check.exit_code == 0, check.output
 
 
+def _keys(model: type, found: set[str] | None = None) -> set[str]:
+    """Every key a contributor may write for a model, nested models' keys included."""
+    import typing
+
+    from pydantic import BaseModel
+
+    found = set() if found is None else found
+    for name, field in model.model_fields.items():
+        found.add(name)
+        for arg in [field.annotation, *typing.get_args(field.annotation)]:
+            for inner in [arg, *typing.get_args(arg)]:
+                if isinstance(inner, type) and issubclass(inner, BaseModel) and inner is not model:
+                    _keys(inner, found)
+    return found
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_the_scaffold_names_every_key_of_its_type(project, kind):
+    """The scaffold is how a contributor learns the keys: none may be missing from it (set or
+    shown in a comment)."""
+    import re
+
+    from playbook.core.types import ITEM_TYPES
+
+    result = run("new", "--root", str(project.root), kind, "Every key")
+    assert result.exit_code == 0, result.output
+    folder = "case_studies" if kind == "case-study" else "playbooks"
+    text = (project.root / folder / "every-key.md").read_text(encoding="utf-8")
+    written = set(re.findall(r"^[#\s-]*\{?([a-z_]+):", text, re.M))
+    written |= set(re.findall(r"[{,] ?([a-z_]+):", text))
+    missing = _keys(ITEM_TYPES[kind].model) - written - {"id"}  # id: the file name
+    assert not missing, missing
+
+
 def test_new_never_overwrites(project):
     before = (project.root / "playbooks/peer-circles.md").read_text(encoding="utf-8")
     result = CliRunner().invoke(

@@ -30,6 +30,12 @@ def test_the_form_offers_the_librarys_own_choices(project):
         "Feedback practice",
     ]
     assert fields["Playbooks applied"]["attributes"]["options"] == ["Peer circles"]
+    evidence = fields["Kind of evidence"]["attributes"]
+    assert evidence["multiple"] is False and evidence["options"] == [
+        "Composite, drawn from several programmes",
+        "One real programme, anonymised",
+        "One real programme, named with consent",
+    ]
     assert fields["Title"]["validations"]["required"] is True
     assert form["labels"] == ["case-study"]
 
@@ -57,6 +63,8 @@ def test_a_submitted_form_becomes_a_checked_case_study(project):
     assert meta.competencies == ["feedback-practice", "delegation"]
     assert meta.levels == ["emerging"] and meta.modalities == ["peer-feedback"]
     assert meta.playbooks == ["peer-circles"] and meta.duration_months == 12
+    assert meta.evidence == "anonymised" and meta.participants == 1240
+    assert meta.comparison == "The two wards that started a year later." and meta.cost is None
     assert [(o.measure, o.before, o.after, o.timeframe) for o in meta.outcomes] == [
         ("Retention of ward managers", "71%", "86%", "12 months"),
         ("Rotas published on time", None, "9 of 12", None),
@@ -74,7 +82,9 @@ def test_problems_are_named_by_the_forms_fields_and_nothing_is_written(project):
     assert (
         "- Competencies: 'Delegashun' is not one of the choices; did you mean 'Delegation'?" in said
     )
-    assert "- Duration in months: write a whole number of months" in said
+    assert "- Duration in months: write a whole number, e.g. 6" in said
+    assert "- Kind of evidence: 'A true story' is not one of the choices" in said
+    assert "- Participants: write a whole number, e.g. 24" in said
     assert "- Outcomes, line 1: write `what was measured: before -> after" in said
     assert "nothing was written" in said
     assert sorted(p.name for p in (project.root / "case_studies").iterdir()) == before

@@ -34,11 +34,11 @@ def _build(root: Path, caplog, strict: bool = True) -> tuple[Path, str]:
     return site, line
 
 
-def _counts(line: str) -> tuple[int, int, int]:
-    """(PDFs rendered, documents laid out, PDFs from the cache) of a PDFs log line."""
-    found = re.search(r"\((\d+) rendered from (\d+) item documents .* (\d+) from the cache\)", line)
+def _counts(line: str) -> tuple[int, int]:
+    """(PDFs rendered, PDFs from the cache) of a PDFs log line."""
+    found = re.search(r"\((\d+) rendered in .* (\d+) from the cache\)", line)
     assert found, line
-    return int(found.group(1)), int(found.group(2)), int(found.group(3))
+    return int(found.group(1)), int(found.group(2))
 
 
 def _pdfs(site: Path) -> dict[str, bytes]:
@@ -63,12 +63,12 @@ def _fresh_plugin(monkeypatch):
 
 def test_a_second_build_renders_nothing_and_publishes_the_same_bytes(project, caplog):
     site, line = _build(project.root, caplog)
-    assert _counts(line) == (3, 3, 0)
+    assert _counts(line) == (3, 0)
     first = _pdfs(site)
     entries = list((project.root / ".cache/playbook/pdf").glob("*.pdfcache"))
     assert len(entries) == 3
     site, line = _build(project.root, caplog)
-    assert _counts(line) == (0, 0, 3)
+    assert _counts(line) == (0, 3)
     assert _pdfs(site) == first
     assert not list(site.rglob("*.pdfcache")) and not (site / ".cache").exists()  # never served
 
@@ -80,11 +80,11 @@ def test_an_edit_renders_the_item_and_the_packs_that_hold_it(project, caplog):
     site, line = _build(project.root, caplog)
     # the template's own PDF and the pack (the template laid out once for both, the playbook
     # again); the framework's PDF comes from the disk
-    assert _counts(line) == (2, 2, 1)
+    assert _counts(line) == (2, 1)
     case = project.root / "case_studies/hospital-circles.md"
     case.write_text(case.read_text(encoding="utf-8").replace("Ward managers", "Ward leads"))
     site, line = _build(project.root, caplog)
-    assert _counts(line) == (0, 0, 3)  # a case study has no PDF and is in none
+    assert _counts(line) == (0, 3)  # a case study has no PDF and is in none
 
 
 @pytest.mark.parametrize(
@@ -103,10 +103,10 @@ def test_a_spoilt_cache_entry_is_rendered_again_never_published(project, caplog,
     for entry in folder.glob("*.pdfcache"):
         entry.write_bytes(spoil(entry.read_bytes()))
     site, line = _build(project.root, caplog)
-    assert _counts(line) == (3, 3, 0)
+    assert _counts(line) == (3, 0)
     assert _pdfs(site) == first
     site, line = _build(project.root, caplog)  # and replaced
-    assert _counts(line) == (0, 0, 3)
+    assert _counts(line) == (0, 3)
 
 
 def test_the_cache_keeps_the_warning_of_a_refused_resource(project, caplog):
@@ -118,7 +118,7 @@ def test_the_cache_keeps_the_warning_of_a_refused_resource(project, caplog):
         encoding="utf-8",
     )
     project.write("mkdocs.yml", _with("      remote_hosts: [example.org]\n"))
-    for expected in ((3, 3, 0), (0, 0, 3)):
+    for expected in ((3, 0), (0, 3)):
         _site, line = _build(project.root, caplog, strict=False)
         assert _counts(line) == expected
         said = [r.getMessage() for r in caplog.records if "PDFs read files" in r.getMessage()]
@@ -161,7 +161,7 @@ def test_no_disk_cache_when_its_limit_is_zero(project, caplog):
     project.write("mkdocs.yml", _with("      cache_limit_mb: 0\n"))
     _build(project.root, caplog)
     _site, line = _build(project.root, caplog)
-    assert _counts(line) == (3, 3, 0) and not (project.root / ".cache").exists()
+    assert _counts(line) == (3, 0) and not (project.root / ".cache").exists()
 
 
 def test_workers_and_one_process_write_the_same_bytes_as_a_plain_render(
@@ -183,15 +183,15 @@ def test_workers_and_one_process_write_the_same_bytes_as_a_plain_render(
     documents: dict = {}
     original = pdf.write_pdfs
 
-    def keep(writer, site_dir, base_url, docs, *args, **kwargs):
-        documents.update(docs)
-        return original(writer, site_dir, base_url, docs, *args, **kwargs)
+    def keep(writer, site_dir, base_url, jobs, compose, **kwargs):
+        documents.update({job.path: compose(job.items) for job in jobs})
+        return original(writer, site_dir, base_url, jobs, compose, **kwargs)
 
     monkeypatch.setattr("playbook.mkdocs.build.write_pdfs", keep)
     site, _line = _build(project.root, caplog)
     from weasyprint import HTML
 
-    text, url = documents["review-form"]
+    text, url = documents[TEMPLATE_PDF]
     links = "".join(
         f'<link rel="stylesheet" href="{"../" * 2}assets/playbook/{name}">'
         for name in pdf.PRINT_STYLES
@@ -223,35 +223,17 @@ def test_the_ci_workflow_keeps_the_cache_folder():
     assert ".cache/" in ignored
 
 
-def test_chunks_share_documents_and_free_them_early():
-    """Every PDF in exactly one chunk, the chunks even, a document laid out in as few chunks
-    as the balance allows, and each one-document PDF right after the last pack holding it
-    (so that its laid-out document can be let go)."""
+def test_chunks_hold_every_pdf_once_and_balance_the_work():
     import random
 
     from playbook.outputs.pdf import _chunks, _Task
 
     rng = random.Random(7)
-    templates = [f"t{n}" for n in range(60)]
-
-    def task(name: str, docs: list[str]) -> _Task:
-        return _Task(name, name, tuple((d, d, "", "") for d in docs))
-
-    tasks = [task(t, [t]) for t in templates]
-    tasks += [task(f"p{n}", [f"p{n}", *rng.sample(templates, 3)]) for n in range(60)]
+    tasks = [_Task(f"k{n}", "t", "x" * rng.randint(100, 5000), "u", "i") for n in range(120)]
     chunks = _chunks(tasks, 2)
     assert sorted(t.key for c in chunks for t in c) == sorted(t.key for t in tasks)
-    sizes = [len({d[0] for t in c for d in t.documents}) for c in chunks]
-    assert max(sizes) <= 1.2 * min(sizes)
-    assert sum(sizes) < sum(len(t.documents) for t in tasks) * 0.75  # shared, not repeated
-    for chunk in chunks:
-        for at, one in enumerate(chunk):
-            if len(one.documents) > 1:
-                continue
-            holders = [i for i, t in enumerate(chunk) if one.documents[0] in t.documents[1:]]
-            if holders:  # after the last pack holding it, with only single PDFs between
-                assert at > max(holders)
-                assert all(len(t.documents) == 1 for t in chunk[max(holders) + 1 : at])
+    work = [sum(len(t.html) for t in c) for c in chunks]
+    assert max(work) <= 1.05 * min(work)
 
 
 def test_workers_only_where_fork_is_safe(monkeypatch):

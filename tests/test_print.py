@@ -37,6 +37,11 @@ levels: [emerging, senior]
 purpose: Review the quarter and agree what to try next
 audience: A leader and their coach
 minutes: 30
+prep_minutes: 15
+group_size: {min: 2, max: 3}
+difficulty: introductory
+materials: [One printed copy per person, A pen]
+variations: [Run it by video call with a shared document.]
 names: [Leader, Coach]
 signatures: [Leader, Coach]
 sections:
@@ -92,8 +97,16 @@ def printed(project, site):
         "playbooks/peer-circles.md",
         (project.root / "playbooks/peer-circles.md")
         .read_text(encoding="utf-8")
+        .replace(  # the order a facilitator uses them in, not the alphabet's
+            "uses: [review-form]", "uses: [quarterly-check-in, circle-milestones, review-form]"
+        )
         .replace(
-            "uses: [review-form]", "uses: [circle-milestones, review-form, quarterly-check-in]"
+            "measures:",
+            "cohort_size: {min: 6, max: 8}\n"
+            "effort: {participants: 2 hours a month, coaches: Half a day to launch}\n"
+            "roles:\n  - {role: Circle host, does: Keeps time and the agenda.}\n"
+            "pitfalls: [Circles that turn into complaint sessions.]\n"
+            "measures:",
         ),
     )
     return site()
@@ -163,26 +176,57 @@ def test_printed_pages_carry_title_date_url_and_a_qr_code_of_the_page(printed):
     )
 
 
-def test_a_workshop_pack_holds_the_playbook_then_each_item_it_uses_on_new_pages(printed):
+def test_a_workshop_pack_opens_with_a_cover_and_contents_and_numbers_pages_through(printed):
     pack = printed / PACK_PDF
     total = pages_of(pack)
-    starts = {}
-    for number in range(1, total + 1):
-        text = re.sub(r"^\s*\d+ ?/ ?\d+\s+", "", text_of(pack, number))  # the page counter
-        for title in ("Peer circles", "Circle milestones", "Review form", "Quarterly check-in"):
-            if text.lstrip().startswith(f"{title} "):
-                starts.setdefault(title, number)
-    assert list(starts) == [
-        "Peer circles",
-        "Circle milestones",
-        "Review form",
-        "Quarterly check-in",
-    ]
-    assert starts["Peer circles"] == 1 and sorted(starts.values()) == list(starts.values())
-    first = text_of(pack, 1)
-    assert "Six leaders meet monthly" in first and "Launch" in first and "Agree norms" in first
+    pages = [text_of(pack, n) for n in range(1, total + 1)]
+    cover = pages[0]
+    assert "WORKSHOP PACK" in cover and "Peer circles" in cover
+    assert "Six leaders meet monthly" in cover
+    # the contents, in the order the playbook lists what it uses, each with its page
+    entries = re.findall(r"\d+\. ([A-Z][^.]*?) ?(?:\. )+\.? ?(\d+)", cover)
+    titles = [title.strip() for title, _page in entries]
+    assert titles == [
+        "Run sheet: phases, roles, pitfalls",
+        "Facilitator notes: Quarterly check-in",
+        "Quarterly check-in (participant's sheet)",
+        "Facilitator notes: Circle milestones",
+        "Circle milestones (milestone framework)",
+        "Facilitator notes: Review form",
+        "Review form (participant's sheet)",
+    ], cover
+    starts = {title: int(page) for title, page in entries}
+    assert list(starts.values()) == sorted(starts.values())
+    # each part starts on the page the contents give
+    assert "RUN SHEET" in pages[starts["Run sheet: phases, roles, pitfalls"] - 1]
+    for name in ("Quarterly check-in", "Circle milestones", "Review form"):
+        notes = pages[starts[f"Facilitator notes: {name}"] - 1]
+        assert "FACILITATOR NOTES" in notes and name in notes
+        sheet_title = next(t for t in starts if t.startswith(f"{name} ("))
+        sheet = pages[starts[sheet_title] - 1]
+        assert "FACILITATOR NOTES" not in sheet and name in sheet
+    # numbered through the pack: every page but the cover says which of how many it is
+    assert not re.search(rf"\b1 ?/ ?{total}\b", cover)
+    for number, text in enumerate(pages[1:], start=2):
+        assert re.search(rf"\b{number} ?/ ?{total}\b", text), number
+    # the run sheet: phases with their timings, roles, pitfalls, effort and cohort
+    run_sheet = " ".join(pages[1 : starts["Facilitator notes: Quarterly check-in"] - 1])
+    for expected in (
+        "Launch", "2 weeks", "Agree norms", "Circle host", "Keeps time and the agenda",
+        "Circles that turn into complaint sessions", "6–8 participants", "2 hours a month",
+    ):  # fmt: skip
+        assert expected in run_sheet, expected
     assert "Circles meet monthly" not in text_of(pack)  # the playbook's narrative stays online
-    assert pages_of(printed / TEMPLATE_PDF) == 1
+    # the notes page: the planning facts and the template's own text
+    notes = pages[starts["Facilitator notes: Quarterly check-in"] - 1]
+    for expected in (
+        "30 minutes", "15 minutes", "2–3 people", "Introductory", "One printed copy per person",
+        "Run it by video call", "hand this out at the start",
+    ):  # fmt: skip
+        assert expected in notes, expected
+    # the template's own PDF stays the participant's sheet alone
+    alone = printed / "playbooks/quarterly-check-in/quarterly-check-in.pdf"
+    assert pages_of(alone) == 1 and "Run it by video call" not in text_of(alone)
 
 
 def test_hostile_titles_print_as_text_and_never_break_the_print_style(project, site):
@@ -338,13 +382,13 @@ def test_a_rebuild_in_the_same_session_renders_only_what_changed(project, caplog
             build_site(project.root, command="serve")
         return next(r.getMessage() for r in caplog.records if r.getMessage().startswith("PDFs:"))
 
-    assert "(3 rendered from 3 item documents in 1 process, 0 from the cache)" in pdf_line()
-    assert "(0 rendered from 0 item documents in 1 process, 3 from the cache)" in pdf_line()
+    assert "(3 rendered in 1 process, 0 from the cache)" in pdf_line()
+    assert "(0 rendered in 1 process, 3 from the cache)" in pdf_line()
     form = project.root / "playbooks/review-form.md"
     form.write_text(form.read_text(encoding="utf-8").replace("Book a follow-up", "Book a review"))
-    # the template changed: its own PDF and the pack that holds it (the template laid out
-    # once for both, the playbook again); the framework's PDF comes from the cache
-    assert "(2 rendered from 2 item documents in 1 process, 1 from the cache)" in pdf_line()
+    # the template changed: its own PDF and the pack that holds it; the framework's PDF comes
+    # from the cache
+    assert "(2 rendered in 1 process, 1 from the cache)" in pdf_line()
     assert "Book a review" in text_of(project.root / "site" / TEMPLATE_PDF)
 
 

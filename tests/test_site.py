@@ -1086,34 +1086,56 @@ def test_coverage_marks_gaps(project, site):
     }
 
 
-def test_coverage_lists_stale_items_by_the_configured_age(project, site):
+def test_coverage_lists_items_due_for_review_by_reviewed_not_updated(project, site):
     today = date.today()
     project.write(
         "case_studies/hospital-circles.md",
-        front_matter(CASE, updated=(today - timedelta(days=100)).isoformat()),
+        front_matter(
+            CASE,
+            updated=(today - timedelta(days=2)).isoformat(),  # edited lately, checked long ago
+            reviewed=(today - timedelta(days=100)).isoformat(),
+            owner="Nursing Education Team",
+        ),
     )
     project.write(
         "playbooks/peer-circles.md",
-        front_matter(PLAYBOOK, updated=(today - timedelta(days=3)).isoformat()),
+        front_matter(
+            PLAYBOOK,
+            updated=(today - timedelta(days=900)).isoformat(),  # old edit, recent check
+            reviewed=(today - timedelta(days=3)).isoformat(),
+        ),
     )
 
-    def stale_rows(out: Path) -> list[tuple[str, str]]:
+    def due(out: Path) -> list[tuple[str, ...]]:
         article = content(page(out, "coverage/"))
         tables = article.find_all("table", **{"data-pb-table": "stale"})
         if not tables:
             return []
         return [
-            (tr.find("a").text(), resolve("coverage/", tr.find("a").attrs["href"]))
+            (tr.find("a").text(), resolve("coverage/", tr.find("a").attrs["href"]),
+             tr.find_all("td")[2].text())
             for tr in tables[0].find("tbody").find_all("tr")
         ]
 
-    assert stale_rows(site()) == []  # the default (540 days) finds nothing old
+    def never(out: Path) -> list[str]:
+        article = content(page(out, "coverage/"))
+        if not article.find_all("h2", id="unreviewed"):
+            return []
+        return [a.text() for a in article.find_all("ul")[-1].find_all("a")]
+
+    out = site()
+    assert due(out) == []  # the default (540 days): nothing checked that long ago
+    assert "Circles at a hospital" not in never(out)
+    assert "Peer circles" not in never(out)
     project.write(
         "mkdocs.yml",
         MKDOCS_YML.replace("  - playbook\n", "  - playbook:\n      stale_after_days: 30\n"),
     )
-    rows = stale_rows(site())
-    assert rows == [("Circles at a hospital", ITEM_PAGES["hospital-circles"])]
+    out = site()
+    assert due(out) == [
+        ("Circles at a hospital", ITEM_PAGES["hospital-circles"], "Nursing Education Team")
+    ]
+    assert all(title != "Peer circles" for title, *_ in due(out))
 
 
 # ---------------------------------------------------------------- 10. search

@@ -17,6 +17,7 @@ so a bare `zensical build` drops the library. Here it is handed the library inst
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -144,8 +145,10 @@ class ZensicalBuild:
         self.folder = cache / (f"{FOLDER}-preview" if preview else FOLDER)
         self.good: tuple[Any, int] | None = None  # a preview's last library without errors
         self.pagefind = options.search == "pagefind"
-        # what the last prepare() checked: the library published, its PDF jobs, its warnings
+        # what the last prepare() checked: the library published, its renderer, its PDF jobs,
+        # its warnings
         self.published: Any = None
+        self.renderer: Any = None
         self.jobs: list[Any] = []
         self.warnings: list[Problem] = []
 
@@ -179,7 +182,7 @@ class ZensicalBuild:
         published = self.published = library if preview else library.published()
         from .mkdocs.config import renderer_of
 
-        renderer = renderer_of(published, config, options)
+        renderer = self.renderer = renderer_of(published, config, options)
         jobs = self.jobs = pdf_jobs(published) if options.pdf else []
         assets_dir = resources.files("playbook") / "assets"
         names = ASSETS + SEARCH_ASSETS + OWN_SEARCH_BOX if self.pagefind else ASSETS
@@ -199,7 +202,6 @@ class ZensicalBuild:
             skip=skip,
             assets=assets,
             base_url=base_url(config.site_url),
-            paper_size=options.paper_size,
             printed=printed_ids(jobs),
             pagefind=self.pagefind,
             clean_pages=settings.clean_pages,
@@ -324,9 +326,8 @@ class ZensicalBuild:
                     PdfWriter(),
                     site,
                     base_url(config.site_url),
-                    overlay.documents,
                     self.jobs,
-                    options.paper_size,
+                    functools.partial(self.renderer.pdf_document, parts=overlay.documents),
                     cache=cache,
                     workers=worker_count(options.pdf_workers),
                 )

@@ -43,8 +43,8 @@ class Coverage:
     types: tuple[str, ...]
     rows: list[tuple[Any, dict[str, int]]]  # (competency, count per type)
     gaps: int
-    stale: list[tuple[Item, int]]  # (item, age in days), oldest first
-    undated: list[Item]
+    stale: list[tuple[Item, int]]  # (item, days since its review), oldest review first
+    unreviewed: list[Item]  # no `reviewed` date
     stale_after_days: int
 
 
@@ -57,14 +57,15 @@ def coverage(library: Library, *, today: date, stale_after_days: int) -> Coverag
             counts[item.type] += 1
         gaps += sum(1 for n in counts.values() if n == 0)
         rows.append((competency, counts))
+    # `reviewed`, not `updated`: an edit to a typo says nothing about whether the item is right
     limit = today - timedelta(days=stale_after_days)
     stale = sorted(
         (
-            (item, (today - item.meta.updated).days)
+            (item, (today - item.meta.reviewed).days)
             for item in library
-            if item.meta.updated and item.meta.updated < limit
+            if item.meta.reviewed and item.meta.reviewed < limit
         ),
         key=lambda pair: (-pair[1], pair[0].id),
     )
-    undated = [item for item in library if item.meta.updated is None]
-    return Coverage(TYPES, rows, gaps, stale, undated, stale_after_days)
+    unreviewed = [item for item in library if item.meta.reviewed is None]
+    return Coverage(TYPES, rows, gaps, stale, unreviewed, stale_after_days)

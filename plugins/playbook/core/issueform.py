@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from .library import Library
-from .models import slugify
+from .models import EVIDENCE_LABELS, slugify
 from .problems import Problem, did_you_mean
 
 NO_RESPONSE = "_No response_"
@@ -54,6 +54,15 @@ FIELDS = (
           choices="modalities"),
     Field("duration_months", "Duration in months", "input",
           "How long the programme ran, in whole months.", required=False, placeholder="6"),
+    Field("evidence", "Kind of evidence", "dropdown",
+          "Is this one real programme, or drawn from several?", choices="evidence"),
+    Field("participants", "Participants", "input",
+          "How many people took part, as a whole number.", required=False, placeholder="24"),
+    Field("comparison", "Compared with", "input",
+          "What the outcomes are compared with (an earlier cohort, a group that started "
+          "later), or say there was no comparison.", required=False),
+    Field("cost", "Cost", "input", "What the programme cost, if known, e.g. about 1,500 per "
+          "participant.", required=False),
     Field("outcomes", "Outcomes", "textarea",
           "One outcome a line: what was measured, the value before and after, and over what "
           "time, e.g. `Retention of new managers: 71% -> 86% (12 months)`. The value before "
@@ -71,10 +80,15 @@ FIELDS = (
 )  # fmt: skip
 
 
+SINGLE = {"evidence"}  # dropdowns with one answer
+
+
 def _choices(library: Library, kind: str) -> dict[str, str]:
     """name -> id for a dropdown's choices."""
     if kind == "playbooks":
         return {item.title: item.id for item in library.by_type.get("playbook", ())}
+    if kind == "evidence":
+        return {label: key for key, label in EVIDENCE_LABELS.items()}
     return {term.name: term.id for term in getattr(library.taxonomy, kind)}
 
 
@@ -95,7 +109,7 @@ def issue_form(library: Library) -> dict[str, Any]:
         if f.placeholder:
             attributes["placeholder"] = f.placeholder
         if f.kind == "dropdown":
-            attributes["multiple"] = True
+            attributes["multiple"] = f.key not in SINGLE
             attributes["options"] = list(_choices(library, f.choices)) or ["(none yet)"]
         body.append(
             {
@@ -174,13 +188,14 @@ def case_from_issue(text: str, library: Library, today: date | None = None) -> S
         elif f.kind == "dropdown":
             choices = _choices(library, f.choices)
             picked = []
-            for name in (n.strip() for n in answer.split(",")):
+            names = [answer] if f.key in SINGLE else answer.split(",")  # a choice may hold commas
+            for name in (n.strip() for n in names):
                 if name in choices:
                     picked.append(choices[name])
                 elif name:
                     hint = did_you_mean(name, choices)
                     result.problems.append(f"{f.label}: '{name}' is not one of the choices; {hint}")
-            data[f.key] = picked
+            data[f.key] = picked[0] if f.key in SINGLE and len(picked) == 1 else picked
         elif f.key == "outcomes":
             outcomes = []
             for n, line in _entries(answer):
@@ -197,11 +212,13 @@ def case_from_issue(text: str, library: Library, today: date | None = None) -> S
             data[f.key] = [line for _n, line in _entries(answer)]
         elif f.key == "authors":
             data[f.key] = [a.strip() for a in answer.split(",") if a.strip()]
-        elif f.key == "duration_months":
-            if not answer.strip().isdigit():
-                result.problems.append(f"{f.label}: write a whole number of months, e.g. 6")
+        elif f.key in ("duration_months", "participants"):
+            number = answer.strip().replace(",", "")
+            if not number.isdigit():
+                example = "6" if f.key == "duration_months" else "24"
+                result.problems.append(f"{f.label}: write a whole number, e.g. {example}")
                 continue
-            data[f.key] = int(answer.strip())
+            data[f.key] = int(number)
         else:
             data[f.key] = answer.strip()
     data["updated"] = (today or date.today()).isoformat()

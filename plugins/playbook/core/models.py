@@ -26,7 +26,16 @@ from . import policy
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 STATUSES = ("published", "draft")
-SECTION_KINDS = ("text", "rating", "checklist")
+SECTION_KINDS = ("text", "rating", "checklist", "choice", "grid")
+SOURCE_KINDS = ("research", "book", "article", "guide", "internal", "interview", "other")
+DIFFICULTIES = ("introductory", "intermediate", "advanced")
+EVIDENCE_LABELS = {  # what a case study's evidence is, as a reader sees it
+    "composite": "Composite, drawn from several programmes",
+    "anonymised": "One real programme, anonymised",
+    "named": "One real programme, named with consent",
+}
+EVIDENCE_KINDS = tuple(EVIDENCE_LABELS)
+PAPER_FORMATS = ("full-page", "half-page")
 DEFAULT_LEVELS = (
     ("emerging", "Emerging leader"),
     ("established", "Established manager"),
@@ -120,10 +129,39 @@ Text = Annotated[
 ]
 Day = Annotated[date, BeforeValidator(_real_date)]
 Count = Annotated[int, Field(ge=1, le=520)]
+Minutes = Annotated[int, Field(ge=1, le=600)]
+WebLink = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=2000, pattern=r"^https?://[^\s<>\"]+$")
+]
 
 
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(Model):
+    title: Line = Field(description="The source's title, as a reader would look it up.")
+    kind: Literal[SOURCE_KINDS] = Field(  # type: ignore[valid-type]
+        description="research, book, article, guide, internal, interview or other."
+    )
+    url: WebLink | None = Field(None, description="Where to read it: an http(s) address.")
+
+
+class Range(Model):
+    """A number of people, from min to max."""
+
+    min: Annotated[int, Field(ge=1, le=100000)]
+    max: Annotated[int, Field(ge=1, le=100000)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if self.min > self.max:
+            raise PydanticCustomError(
+                "content",
+                "min ({min}) is above max ({max})",
+                {"min": self.min, "max": self.max, "hint": "e.g. min: 6 and max: 12"},
+            )
+        return self
 
 
 class ItemBase(Model):
@@ -136,7 +174,16 @@ class ItemBase(Model):
     levels: list[Slug] = Field([], description="Career level ids from the taxonomy.")
     related: list[Slug] = Field([], description="Ids of related items; shown both ways.")
     authors: list[Line] = Field([], description="Names of the authors.")
-    updated: Day | None = Field(None, description="Date of the last review, YYYY-MM-DD.")
+    updated: Day | None = Field(None, description="Date of the last edit, YYYY-MM-DD.")
+    reviewed: Day | None = Field(
+        None,
+        description="Date someone last checked the item is still right, YYYY-MM-DD; the "
+        "coverage page lists items not reviewed for a while.",
+    )
+    owner: Line | None = Field(None, description="Who keeps the item current: a team or role.")
+    sources: Annotated[list[Source], Field(max_length=20)] = Field(
+        [], description="What the item draws on: title, kind and, if public, a link."
+    )
     status: Literal["published", "draft"] = Field(
         "published", description="Drafts show in preview only, never in a build."
     )
@@ -158,6 +205,18 @@ class CaseStudy(ItemBase):
         description="Modality ids from the taxonomy."
     )
     duration_months: Count | None = None
+    evidence: Literal[EVIDENCE_KINDS] | None = Field(  # type: ignore[valid-type]
+        None,
+        description="composite (drawn from several programmes), anonymised (one real "
+        "programme, names removed) or named (one real programme, named with consent).",
+    )
+    participants: Annotated[int, Field(ge=1, le=1000000)] | None = Field(
+        None, description="How many people took part."
+    )
+    comparison: Text | None = Field(
+        None, description="What the outcomes are compared with, if anything."
+    )
+    cost: Line | None = Field(None, description="What the programme cost, if known.")
     outcomes: Annotated[list[Outcome], Field(min_length=1)] = Field(
         description="At least one measurable outcome."
     )
@@ -177,10 +236,25 @@ class Measures(Model):
     lagging: list[Text] = Field([], description="Results that show later.")
 
 
+class Effort(Model):
+    participants: Line | None = Field(None, description="e.g. 3 hours a week for 12 weeks")
+    coaches: Line | None = Field(None, description="Coaches, mentors or facilitators.")
+    sponsors: Line | None = Field(None, description="Sponsors and line managers.")
+
+
+class Role(Model):
+    role: Line
+    does: Text = Field(description="What the role does in the programme.")
+
+
 class Playbook(ItemBase):
     type: Literal["playbook"]
     modalities: Annotated[list[Slug], Field(min_length=1)]
+    cohort_size: Range | None = Field(None, description="How many participants a cohort takes.")
+    effort: Effort | None = Field(None, description="The time the programme asks of each role.")
     phases: Annotated[list[Phase], Field(min_length=1)]
+    roles: list[Role] = Field([], description="Who does what; printed on the run sheet.")
+    pitfalls: list[Text] = Field([], description="What goes wrong; printed on the run sheet.")
     measures: Measures | None = None
     uses: list[Slug] = Field([], description="Ids of milestone frameworks and feedback templates.")
 
@@ -192,6 +266,8 @@ class Milestone(Model):
     evidence: Text = Field(description="What an observer can see or check.")
     weeks: Count | None = Field(None, description="Target week.")
     requires: list[Slug] = Field([], description="Ids of milestones of this framework.")
+    confirmed_by: Line | None = Field(None, description="Who confirms the milestone is reached.")
+    not_yet: Text | None = Field(None, description="What 'not yet' looks like.")
 
 
 class Stage(Model):
@@ -199,7 +275,20 @@ class Stage(Model):
     milestones: Annotated[list[Milestone], Field(min_length=1)]
 
 
-class MilestoneFramework(ItemBase):
+class Facilitated(ItemBase):
+    """What a facilitator plans a session with."""
+
+    group_size: Range | None = Field(None, description="How many people take part at once.")
+    prep_minutes: Minutes | None = Field(None, description="Preparation time, in minutes.")
+    minutes: Minutes | None = Field(None, description="Running time, in minutes.")
+    difficulty: Literal[DIFFICULTIES] | None = Field(  # type: ignore[valid-type]
+        None, description="For the facilitator: introductory, intermediate or advanced."
+    )
+    materials: list[Line] = Field([], description="What to bring.")
+    variations: list[Text] = Field([], description="Other ways to run it.")
+
+
+class MilestoneFramework(Facilitated):
     type: Literal["milestone-framework"]
     stages: Annotated[list[Stage], Field(min_length=1)]
 
@@ -209,6 +298,9 @@ class Scale(Model):
     max: Annotated[int, Field(ge=1, le=10)]
     low_label: Line
     high_label: Line
+    labels: list[Line] = Field(
+        [], description="Optional: a label for every point, from min to max."
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Scale:
@@ -218,18 +310,47 @@ class Scale(Model):
                 "the scale's min ({min}) must be below its max ({max})",
                 {"min": self.min, "max": self.max, "hint": "e.g. min: 1 and max: 5"},
             )
+        points = self.max - self.min + 1
+        if self.labels and len(self.labels) != points:
+            raise PydanticCustomError(
+                "content",
+                "the scale has {points} points but {count} labels",
+                {
+                    "points": points,
+                    "count": len(self.labels),
+                    "hint": f"give one label for each point from {self.min} to {self.max}",
+                },
+            )
         return self
+
+    def points(self) -> list[tuple[int, str | None]]:
+        """Each point with its label (the ends' labels when no label is given per point)."""
+        labels = self.labels or [
+            self.low_label,
+            *[None] * (self.max - self.min - 1),
+            self.high_label,
+        ]
+        return list(zip(range(self.min, self.max + 1), labels, strict=True))
 
 
 class Section(Model):
     title: Line
     prompt: Text = Field(description="The question or instruction printed on the page.")
-    kind: Literal["text", "rating", "checklist"]
+    kind: Literal[SECTION_KINDS] = Field(  # type: ignore[valid-type]
+        description="text (ruled lines), rating (a scale), checklist (tick any), choice "
+        "(tick one) or grid (rows by columns)."
+    )
     lines: Annotated[int, Field(ge=1, le=40)] | None = Field(
         None, description="Ruled write-in lines (text sections)."
     )
     scale: Scale | None = Field(None, description="Required for rating sections.")
-    items: list[Line] = Field([], description="Required for checklist sections.")
+    items: list[Line] = Field([], description="Required for checklist and choice sections.")
+    rows: Annotated[list[Line], Field(max_length=20)] = Field(
+        [], description="Grid sections: the row labels, e.g. competencies."
+    )
+    columns: Annotated[list[Line], Field(max_length=6)] = Field(
+        [], description="Grid sections: the column headings, e.g. [Self, Others]."
+    )
 
     @model_validator(mode="after")
     def _fits_kind(self) -> Section:
@@ -248,26 +369,50 @@ class Section(Model):
                 "the checklist section '{title}' has no items",
                 {"title": self.title, "hint": "add items: [first, second]"},
             )
-        for key, allowed in (("scale", "rating"), ("items", "checklist"), ("lines", "text")):
-            if getattr(self, key) and self.kind != allowed:
+        if self.kind == "choice" and len(self.items) < 2:
+            raise PydanticCustomError(
+                "content",
+                "the choice section '{title}' needs at least two items to choose from",
+                {"title": self.title, "hint": "add items: [first, second]"},
+            )
+        if self.kind == "grid" and not (self.rows and self.columns):
+            raise PydanticCustomError(
+                "content",
+                "the grid section '{title}' needs rows and columns",
+                {
+                    "title": self.title,
+                    "hint": "add rows: [Listening, Delegating] and columns: [Self, Others]",
+                },
+            )
+        for key, allowed in (
+            ("scale", ("rating",)),
+            ("items", ("checklist", "choice")),
+            ("lines", ("text",)),
+            ("rows", ("grid",)),
+            ("columns", ("grid",)),
+        ):
+            if getattr(self, key) and self.kind not in allowed:
                 raise PydanticCustomError(
                     "content",
                     "'{key}' belongs to {allowed} sections, but this section is {kind}",
                     {
                         "key": key,
-                        "allowed": allowed,
+                        "allowed": " and ".join(allowed),
                         "kind": self.kind,
-                        "hint": f"remove '{key}' or set kind: {allowed}",
+                        "hint": f"remove '{key}' or set kind: {allowed[0]}",
                     },
                 )
         return self
 
 
-class FeedbackTemplate(ItemBase):
+class FeedbackTemplate(Facilitated):
     type: Literal["feedback-template"]
     purpose: Line = Field(description="What the template is for, on one line.")
     audience: Line | None = None
-    minutes: Annotated[int, Field(ge=1, le=600)] | None = None
+    paper: Literal[PAPER_FORMATS] = Field(  # type: ignore[valid-type]
+        "full-page",
+        description="full-page, or half-page: a card printed on half a sheet (A5, half letter).",
+    )
     names: Annotated[list[Line], Field(min_length=1, max_length=4)] = Field(
         ["Name"], description="Who fills the form in: a name line is printed for each."
     )

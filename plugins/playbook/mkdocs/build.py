@@ -389,9 +389,8 @@ class SiteBuild:
                 item, html_text, prefix
             )
             if item.id in self.printed:
-                self.session.documents[item.id] = (
-                    self.renderer.document(item, rendered.whole(), prefix, self.options.paper_size),
-                    self.base_url(config) + item.url,
+                self.session.documents[item.id] = self.renderer.print_part(
+                    item, rendered.whole(), html_text, prefix, self.base_url(config) + item.url
                 )
             return self._index_part(src_uri, self._later(src_uri, rendered))
         if generated is not None:
@@ -548,9 +547,8 @@ class SiteBuild:
                 self.session.pdf_writer,
                 Path(config.site_dir),
                 self.base_url(config),
-                self.session.documents,
                 self.pdf_jobs,
-                self.options.paper_size,
+                functools.partial(self.renderer.pdf_document, parts=self.session.documents),
                 cache=self.pdf_cache,
                 workers=worker_count(self.options.pdf_workers),
             )

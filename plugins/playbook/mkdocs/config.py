@@ -101,6 +101,7 @@ def renderer_of(library: Library, config: MkDocsConfig, options: PlaybookConfig)
         site_url=config.site_url,
         pdfs=options.pdf,
         pagefind=options.search == "pagefind",
+        paper_size=options.paper_size,
     )
 
 

@@ -14,7 +14,7 @@ from ..core.library import Library, ReadCache
 from ..outputs.pdf import PdfWriter
 from ..outputs.search import BackgroundIndexer
 from ..site.markup import ContributorHtml
-from ..site.pages import Renderer
+from ..site.pages import PrintPart, Renderer
 from ..site.preview import Preview
 
 log = logging.getLogger("mkdocs.plugins.playbook")
@@ -33,7 +33,7 @@ class Session:
     pdf_writer: PdfWriter = field(default_factory=PdfWriter)  # reuses unchanged PDFs
     indexer: BackgroundIndexer = field(default_factory=BackgroundIndexer)
     renderer: Renderer | None = None  # the previous build's: its related rankings
-    documents: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> PDF source, URL
+    documents: dict[str, PrintPart] = field(default_factory=dict)  # id -> what its PDFs hold
     indexed: set[str] = field(default_factory=set)  # src_uris marked for Pagefind
     markup: ContributorHtml = field(default_factory=ContributorHtml)
     said: set[str] = field(default_factory=set)  # notes logged once a session

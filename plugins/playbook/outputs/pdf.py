@@ -23,8 +23,7 @@ import os
 import sys
 import tempfile
 import time
-from collections import Counter, OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -101,7 +100,6 @@ def site_fetcher(site_dir: Path, base_url: str, refused: list[str]):  # noqa: AN
 @dataclass
 class PdfStats:
     rendered: int = 0  # PDFs rendered by this build
-    documents: int = 0  # item documents laid out for them (one is shared by several PDFs)
     reused: int = 0  # PDFs taken from the cache (memory or disk)
     written: int = 0
     workers: int = 1
@@ -158,9 +156,9 @@ def report(
         for url in urls
     ]
     summary = (
-        f"PDFs: {stats.written} written in {seconds:.1f} s ({stats.rendered} rendered from "
-        f"{stats.documents} item documents in {stats.workers} "
-        f"process{'' if stats.workers == 1 else 'es'}, {stats.reused} from the cache)"
+        f"PDFs: {stats.written} written in {seconds:.1f} s ({stats.rendered} rendered in "
+        f"{stats.workers} process{'' if stats.workers == 1 else 'es'}, {stats.reused} from the "
+        "cache)"
     )
     return warnings, summary
 
@@ -247,12 +245,14 @@ class PdfCache:
 
 @dataclass(frozen=True)
 class _Task:
-    """One PDF to render: its key, title and documents (document key, item id, HTML, page
-    URL)."""
+    """One PDF to render: its key, title, HTML document, base URL, and the item its
+    refused URLs are reported under."""
 
     key: str
     title: str
-    documents: tuple[tuple[str, str, str, str], ...]  # (doc key, item id, html, url)
+    html: str
+    url: str
+    item_id: str
 
 
 class _Renderer:
@@ -274,53 +274,23 @@ class _Renderer:
                 for name in PRINT_STYLES
             ]
 
-    def render(self, tasks: Sequence[_Task]) -> list[tuple[str, bytes, dict[str, list[str]], int]]:
-        """(key, PDF, refused URLs per item, documents laid out) for each task. A document
-        shared by several tasks is laid out once, and kept only until its last task, or
-        while it is among the KEPT_DOCUMENTS most recently used (a laid-out document holds
-        every box of its pages: several hundred of them would not fit a worker's memory)."""
+    def render(self, tasks: Sequence[_Task]) -> list[tuple[str, bytes, dict[str, list[str]]]]:
+        """(key, PDF, refused URLs by item) for each task."""
         from weasyprint import HTML
 
-        uses = Counter(d[0] for task in tasks for d in task.documents)
-        laid_out: OrderedDict[str, tuple[object, list[str]]] = OrderedDict()
         results = []
         with _quiet():  # refused fetches: reported by the build, with the item they are of
             for task in tasks:
-                fresh = 0
-                here: dict[str, tuple[object, list[str]]] = {}
-                for doc_key, _item_id, text, url in task.documents:
-                    found = laid_out.pop(doc_key, None) or here.get(doc_key)
-                    if found is None:
-                        refused: list[str] = []
-                        found = (
-                            HTML(
-                                string=text,
-                                base_url=url,
-                                url_fetcher=site_fetcher(self.site_dir, self.base_url, refused),
-                            ).render(stylesheets=self.sheets, font_config=self.fonts),
-                            refused,
-                        )
-                        fresh += 1
-                    here[doc_key] = found
-                rendered = [here[d[0]][0] for d in task.documents]
-                pages = [page for one in rendered for page in one.pages]  # type: ignore[attr-defined]
-                combined = rendered[0].copy(pages) if len(rendered) > 1 else rendered[0]  # type: ignore[attr-defined]
-                combined.metadata.title = task.title  # type: ignore[attr-defined]
-                data = combined.write_pdf()  # type: ignore[attr-defined]
+                refused: list[str] = []
+                document = HTML(
+                    string=task.html,
+                    base_url=task.url,
+                    url_fetcher=site_fetcher(self.site_dir, self.base_url, refused),
+                ).render(stylesheets=self.sheets, font_config=self.fonts)
+                document.metadata.title = task.title
+                data = document.write_pdf()
                 # after writing: WeasyPrint may fetch an image only when it draws it
-                refused_by_item = {
-                    item_id: here[doc_key][1]
-                    for doc_key, item_id, _text, _url in task.documents
-                    if here[doc_key][1]
-                }
-                results.append((task.key, data, refused_by_item, fresh))
-                for doc_key, _item_id, _text, _url in task.documents:
-                    uses[doc_key] -= 1
-                for doc_key, found in here.items():
-                    if uses[doc_key] > 0:
-                        laid_out[doc_key] = found  # most recently used last
-                while len(laid_out) > KEPT_DOCUMENTS:
-                    laid_out.popitem(last=False)
+                results.append((task.key, data, {task.item_id: refused} if refused else {}))
         return results
 
 
@@ -348,51 +318,21 @@ def _start_worker(site_dir: str, base_url: str) -> None:
     _WORKER = _Renderer(site_dir, base_url)
 
 
-def _work(tasks: Sequence[_Task]) -> list[tuple[str, bytes, dict[str, list[str]], int]]:
+def _work(tasks: Sequence[_Task]) -> list[tuple[str, bytes, dict[str, list[str]]]]:
     assert _WORKER is not None
     return _WORKER.render(tasks)
 
 
 def _chunks(tasks: list[_Task], count: int) -> list[list[_Task]]:
-    """Tasks in `count` chunks of about equal work, a task placed with the tasks that share
-    most of its documents (a template and the packs holding it), so that a document is laid
-    out in as few workers as possible."""
-    total = sum(len(t.documents) for t in tasks)
-    budget = total / count * 1.15 + 1
+    """Tasks in `count` chunks of about equal work (a document's length stands for it): the
+    longest first, each to the chunk with least so far."""
     chunks: list[list[_Task]] = [[] for _ in range(count)]
-    held: list[set[str]] = [set() for _ in range(count)]
     work = [0] * count
-    for task in sorted(tasks, key=lambda t: -len(t.documents)):
-        keys = {d[0] for d in task.documents}
-
-        def fit(i: int, keys: set[str] = keys) -> tuple[int, int]:
-            new = len(keys - held[i])
-            return (new if work[i] + new <= budget else total + work[i], work[i])
-
-        best = min(range(count), key=fit)
-        chunks[best].append(task)
-        work[best] += len(keys - held[best])
-        held[best] |= keys
-    return [_in_order(c) for c in chunks if c]
-
-
-def _in_order(chunk: list[_Task]) -> list[_Task]:
-    """A chunk's tasks in an order that keeps few laid-out documents alive: packs sorted by
-    the documents they share, each one-document PDF right after the last pack that holds
-    its document (or first, if none does)."""
-    packs = sorted(
-        (t for t in chunk if len(t.documents) > 1),
-        key=lambda t: sorted(d[0] for d in t.documents[1:]),
-    )
-    last = {d[0]: i for i, task in enumerate(packs) for d in task.documents}
-    ordered = [t for t in chunk if len(t.documents) == 1 and t.documents[0][0] not in last]
-    after: dict[int, list[_Task]] = {}
-    for task in chunk:
-        if len(task.documents) == 1 and task.documents[0][0] in last:
-            after.setdefault(last[task.documents[0][0]], []).append(task)
-    for i, task in enumerate(packs):
-        ordered += [task, *after.get(i, ())]
-    return ordered
+    for task in sorted(tasks, key=lambda t: -len(t.html)):
+        least = work.index(min(work))
+        chunks[least].append(task)
+        work[least] += len(task.html)
+    return [c for c in chunks if c]
 
 
 def worker_count(wanted: int = 0) -> int:
@@ -415,28 +355,23 @@ class PdfWriter:
         self,
         site_dir: Path,
         base_url: str,
-        documents: dict[str, tuple[str, str]],  # item id -> (html, its absolute page URL)
+        documents: dict[str, tuple[str, str]],  # job path -> (HTML document, its base URL)
         jobs: Sequence[PdfJob],
         *,
         salt: str = "",
         cache: PdfCache | None = None,
         workers: int = 1,
     ) -> PdfStats:
-        """Write every job's PDF into site_dir. `salt` joins every key (the stylesheets, the
-        paper, WeasyPrint's version), so that a change in any renders everything again."""
+        """Write every job's PDF into site_dir. `salt` joins every key (the stylesheets and
+        WeasyPrint's version), so that a change in either renders everything again."""
         cache = cache or PdfCache(None, 0)
         stats = PdfStats()
-        doc_keys = {
-            item_id: hashlib.sha256(f"{salt}\0{url}\0{text}".encode()).hexdigest()
-            for item_id, (text, url) in documents.items()
-        }
         found: dict[str, tuple[bytes, dict[str, list[str]]]] = {}
         tasks: dict[str, _Task] = {}
         job_keys = []
         for job in jobs:
-            key = hashlib.sha256(
-                "\0".join((salt, job.title, *(doc_keys[i] for i in job.items))).encode()
-            ).hexdigest()
+            html, url = documents[job.path]
+            key = hashlib.sha256(f"{salt}\0{job.title}\0{url}\0{html}".encode()).hexdigest()
             job_keys.append(key)
             if key in found or key in tasks:
                 continue
@@ -445,19 +380,15 @@ class PdfWriter:
                 found[key] = entry
                 stats.reused += 1
                 continue
-            tasks[key] = _Task(
-                key,
-                job.title,
-                tuple((doc_keys[i], i, *documents[i]) for i in job.items),
-            )
-        for key, data, refused, fresh in self._render(
+            tasks[key] = _Task(key, job.title, html, url, job.items[0])
+        for key, data, refused in self._render(
             site_dir, base_url, list(tasks.values()), workers, stats
         ):
             found[key] = (data, refused)
             cache.put(key, data, refused)
             stats.rendered += 1
-            stats.documents += fresh
         root = site_dir.resolve()
+        reported: set[str] = set()  # a template's image refused in its PDF and in a pack: once
         for job, key in zip(jobs, job_keys, strict=True):
             data, refused = found[key]
             target = site_dir / job.path
@@ -467,7 +398,10 @@ class PdfWriter:
             target.write_bytes(data)
             stats.written += 1
             for item_id, urls in refused.items():
-                stats.refused.setdefault(item_id, urls)
+                fresh = [u for u in urls if u not in reported]
+                reported.update(fresh)
+                if fresh:
+                    stats.refused.setdefault(item_id, []).extend(fresh)
         self._memory = found  # what this build used: a long serve session stays bounded
         cache.trim()
         return stats
@@ -475,11 +409,10 @@ class PdfWriter:
     @staticmethod
     def _render(
         site_dir: Path, base_url: str, tasks: list[_Task], workers: int, stats: PdfStats
-    ) -> Iterable[tuple[str, bytes, dict[str, list[str]], int]]:
+    ) -> Iterable[tuple[str, bytes, dict[str, list[str]]]]:
         """Render in this process when there is little to do (a preview's edit), else in a
         pool of worker processes, each parsing fonts and stylesheets once for all its tasks."""
-        documents = len({d[0] for t in tasks for d in t.documents})
-        workers = min(workers, max(1, documents // MIN_DOCUMENTS_PER_WORKER))
+        workers = min(workers, max(1, len(tasks) // MIN_DOCUMENTS_PER_WORKER))
         stats.workers = workers
         if workers <= 1:
             if tasks:
@@ -516,10 +449,8 @@ class PdfError(RuntimeError):
 
 
 # Below this many documents per extra worker, starting one costs more than it saves. Each
-# worker gets one chunk: balanced by document count, a chunk per worker lays out the fewest
-# documents twice (at 2,000 items: 790 documents for 700 unique ones in 2 chunks, 897 in 6).
+# worker gets one chunk, balanced by the documents' length.
 MIN_DOCUMENTS_PER_WORKER = 4
-KEPT_DOCUMENTS = 256  # laid-out documents a renderer keeps for later tasks (about 0.5 MiB each)
 
 
 STYLE_DIR = "assets/playbook"
@@ -530,18 +461,20 @@ def write_pdfs(
     writer: PdfWriter,
     site: Path,
     base_url: str,
-    documents: dict[str, tuple[str, str]],
     jobs: Sequence[PdfJob],
-    paper_size: str,
+    compose: Callable[[tuple[str, ...]], tuple[str, str]],
     *,
     cache: PdfCache | None = None,
     workers: int = 1,
 ) -> PdfStats:
-    """Every job's PDF into the finished site; a change of the print styles, the paper or
-    WeasyPrint renders everything again."""
+    """Every job's PDF into the finished site; `compose` gives the HTML document of a job's
+    items and its base URL (the site model's Renderer.pdf_document). A change of the print
+    styles or of WeasyPrint renders everything again (the paper size is in each document)."""
     from importlib import metadata, resources
+
+    documents = {job.path: compose(job.items) for job in jobs}
 
     assets = resources.files("playbook") / "assets"
     styles = hashlib.sha256(b"".join((assets / n).read_bytes() for n in PRINT_STYLES)).hexdigest()
-    salt = f"{styles}\0{paper_size}\0{metadata.version('weasyprint')}"
+    salt = f"{styles}\0{metadata.version('weasyprint')}"
     return writer.write(site, base_url, documents, jobs, salt=salt, cache=cache, workers=workers)

@@ -34,7 +34,7 @@ from ..core.frontmatter import split
 from ..core.library import Library, page_url
 from .markup import ContributorHtml
 from .meta import escape_material_meta
-from .pages import GeneratedPage, Renderer
+from .pages import GeneratedPage, PrintPart, Renderer
 
 # What a builder must not publish from docs_dir, as MkDocs leaves them out: dot files and folders
 _HIDDEN = re.compile(r"(^|/)\.")
@@ -87,7 +87,7 @@ class Overlay:
     """What was written: the PDF documents of printed items, the hand-written pages that
     search indexes (their URLs), and how many files were written and kept."""
 
-    documents: dict[str, tuple[str, str]] = field(default_factory=dict)
+    documents: dict[str, PrintPart] = field(default_factory=dict)
     searchable: list[str] = field(default_factory=list)
     written: int = 0
     kept: int = 0
@@ -126,7 +126,6 @@ class OverlayWriter:
         skip: Iterable[str],
         assets: Mapping[str, bytes],
         base_url: str,
-        paper_size: str,
         printed: set[str],
         pagefind: bool,
         clean_pages: bool,
@@ -136,7 +135,7 @@ class OverlayWriter:
     ) -> None:
         self.library, self.renderer, self.pages = library, renderer, list(pages)
         self.docs_dir, self.skip = docs_dir, set(skip)
-        self.assets, self.base_url, self.paper_size = assets, base_url, paper_size
+        self.assets, self.base_url = assets, base_url
         self.printed, self.pagefind = printed, pagefind
         self.clean_pages, self.docs_prefix, self.warn = clean_pages, docs_prefix, warn
         self.banner = banner  # a preview's errors, first on every page
@@ -174,9 +173,10 @@ class OverlayWriter:
             body = converter.convert(item.body)
             rendered = self.renderer.item(item, body, prefix).whole()
             if item.id in self.printed:  # its links, as the page's, lead from its source file
-                document = self.renderer.document(item, rendered, prefix, self.paper_size)
                 where = posixpath.dirname(item.src_uri)
-                overlay.documents[item.id] = (document, self.base_url + where + "/" * bool(where))
+                overlay.documents[item.id] = self.renderer.print_part(
+                    item, rendered, body, prefix, self.base_url + where + "/" * bool(where)
+                )
             page = _page(item.title, self.banner + rendered, item.meta.summary)
             wanted[item.src_uri] = page.encode("utf-8")
         for generated in self.pages:

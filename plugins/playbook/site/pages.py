@@ -8,7 +8,7 @@ folder and from file:// too. Cards are rendered once per item and prefix, then r
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -26,10 +26,13 @@ from markupsafe import Markup
 
 from ..core.export import coverage
 from ..core.library import Item, Library
-from ..core.models import Taxonomy
+from ..core.models import DIFFICULTIES, EVIDENCE_KINDS, EVIDENCE_LABELS, Taxonomy
 from ..core.related import Related, RelatedIndex
 from ..core.types import ITEM_TYPES, PRINTABLE, RELATIONS
-from .paper import css_string, qr_data_uri
+from .paper import absolute_links, css_string, qr_data_uri
+
+# A half-page card's sheet, for each paper size the PDFs may use
+HALF_SHEET = {"A4": "A5", "Letter": "5.5in 8.5in"}
 
 # Templates `defer()` what is not the page's own text (cross-links, listings of other pages,
 # chips, write-in lines): a marker stands in its place until the search index has read the
@@ -44,6 +47,16 @@ class Rendered:
 
     def whole(self) -> str:
         return fill_in(self.html, self.later)
+
+
+@dataclass(frozen=True)
+class PrintPart:
+    """What an item's PDFs hold of it: its article, its facilitator notes (templates and
+    frameworks, for workshop packs; else '') and the address its links are relative to."""
+
+    article: str
+    notes: str
+    url: str
 
 
 def fill_in(html: str, later: Sequence[str]) -> str:
@@ -99,9 +112,30 @@ class Browse(GeneratedPage):
             ("competency", "Competency", [(c.id, c.name) for c in taxonomy.competencies]),
             ("level", "Level", [(lv.id, lv.name) for lv in taxonomy.levels]),
             ("modality", "Modality", [(m.id, m.name) for m in taxonomy.modalities]),
+            ("difficulty", "Difficulty", [(d, d.capitalize()) for d in DIFFICULTIES]),
+            ("evidence", "Evidence", [(e, e.capitalize()) for e in EVIDENCE_KINDS]),
         ]
         items = sorted(library, key=lambda i: (i.title.casefold(), i.id))
-        return {"items": items, "facets": facets}
+        values = {item.id: facet_values(item) for item in items}
+        # a facet no item has a value of (a library without difficulties) is left out
+        facets = [f for f in facets if any(v[f[0]] for v in values.values())]
+        return {"items": items, "facets": facets, "values": values}
+
+
+def facet_values(item: Item) -> dict[str, list[str]]:
+    """The values an item has of each browse facet."""
+    meta: Any = item.meta
+    single = {
+        "difficulty": getattr(meta, "difficulty", None),
+        "evidence": getattr(meta, "evidence", None),
+    }
+    return {
+        "type": [item.type],
+        "competency": list(meta.competencies),
+        "level": list(meta.levels),
+        "modality": list(getattr(meta, "modalities", ())),
+        **{key: [value] if value else [] for key, value in single.items()},
+    }
 
 
 class CompetencyIndex(GeneratedPage):
@@ -164,7 +198,12 @@ class Pack(GeneratedPage):
         groups = [(t, library.by_type.get(t, ())) for t in PRINTABLE]
         groups = [(t, sorted(items, key=lambda i: i.title.casefold())) for t, items in groups]
         pdfs = {i.id: renderer.pdf_name(i) for _t, items in groups for i in items}
-        return {"groups": groups, "pdfs": pdfs}
+        packs = [
+            (p, renderer.pdf_name(p), sum(u in library.items for u in p.meta.uses))
+            for p in sorted(library.by_type.get("playbook", ()), key=lambda i: i.title.casefold())
+            if renderer.pdf_name(p)
+        ]
+        return {"groups": groups, "pdfs": pdfs, "packs": packs}
 
 
 def site_pages(taxonomy: Taxonomy) -> list[GeneratedPage]:
@@ -202,6 +241,7 @@ class Renderer:
         site_url: str | None = None,
         pdfs: bool = False,
         pagefind: bool = False,
+        paper_size: str = "A4",
     ):
         """site_url makes printed pages carry absolute URLs; pdfs links each page to the PDF
         the build writes beside it and gives its printed pages a QR code (about 8 ms each);
@@ -211,6 +251,7 @@ class Renderer:
         self.site_url = site_url
         self.pdfs = pdfs
         self.pagefind = pagefind
+        self.paper_size = paper_size
         self.related_limit = related_limit
         self.stale_after_days = stale_after_days
         self.today = today or date.today()
@@ -230,6 +271,7 @@ class Renderer:
             names={v: taxonomy.names(v) for v in ("competencies", "modalities", "levels")},
             type_names={t.name: t.label for t in ITEM_TYPES.values()},
             type_plurals={t.name: t.plural for t in ITEM_TYPES.values()},
+            evidence_kinds=EVIDENCE_LABELS,
             pagefind=pagefind,
         )
         self.env.filters["css_string"] = css_string
@@ -345,11 +387,20 @@ class Renderer:
     def paper(self, item: Item) -> dict[str, object]:
         """What the item's printed pages carry: band text, QR code, the PDF beside the page."""
         address = self.page_address(item)
-        updated = f"Updated {item.meta.updated}" if item.meta.updated else "No review date"
+        meta = item.meta
+        dated = (
+            f"Reviewed {meta.reviewed}"
+            if meta.reviewed
+            else f"Updated {meta.updated}"
+            if meta.updated
+            else "No review date"
+        )
+        half = getattr(meta, "paper", "") == "half-page"
         return {
-            "band": f"{item.title}\n{updated} · {address}",
+            "band": f"{item.title}\n{dated} · {address}",
             "qr": qr_data_uri(address) if self.site_url and self.pdfs else None,
             "pdf": self.pdf_name(item),
+            "size": HALF_SHEET[self.paper_size] if half else None,
         }
 
     def page(self, page: GeneratedPage, prefix: str) -> Rendered:
@@ -359,10 +410,43 @@ class Renderer:
         """The PDF the build writes beside the item's page, if PDFs are on."""
         return ITEM_TYPES[item.type].pdf_name(item.id) if self.pdfs else None
 
-    def document(self, item: Item, page: str, prefix: str, paper_size: str) -> str:
-        """A whole HTML document for WeasyPrint: the item's <article>, which its page's HTML
-        (`page`) ends with but for the cross-links after it (not printed; item.html)."""
+    def print_part(self, item: Item, page: str, body_html: str, prefix: str, url: str) -> PrintPart:
+        """What the item's PDFs hold of it, from its page's HTML (`page`, which ends with its
+        <article> but for the cross-links after it: not printed; item.html), its body and the
+        address of the page (or file) the links of both are relative to."""
         article = page[: page.rindex("</article>") + len("</article>")]
-        return self._render(
-            "pdf.html", prefix, item=item, article=Markup(article), paper_size=paper_size
-        ).whole()
+        notes = ""
+        if ITEM_TYPES[item.type].printable:
+            notes = self._render("notes.html", prefix, item=item, body_html=Markup(body_html))
+            notes = notes.whole()
+        return PrintPart(article, notes, url)
+
+    def pdf_document(self, items: Sequence[str], parts: Mapping[str, PrintPart]) -> tuple[str, str]:
+        """The whole HTML document of one PDF and its base URL. One item: its article. A
+        playbook's workshop pack: a cover with contents, the playbook's run sheet, then for
+        each template and framework it uses (in its order) the facilitator notes and the
+        participant's sheet, in one document, so that pages are numbered through the pack;
+        each part's links are made absolute from its own page."""
+        first = parts[items[0]]
+        if len(items) == 1:
+            html = self._render(
+                "pdf.html", "", item=self.library.items[items[0]],
+                article=Markup(first.article), pack=None, paper_size=self.paper_size,
+            ).whole()  # fmt: skip
+            return html, first.url
+        pack = [
+            (
+                self.library.items[i],
+                Markup(absolute_links(parts[i].notes, parts[i].url)),
+                Markup(absolute_links(parts[i].article, parts[i].url)),
+            )
+            for i in items[1:]
+        ]
+        playbook = self.library.items[items[0]]
+        address = self.page_address(playbook)
+        html = self._render(
+            "pdf.html", "", item=playbook, article=Markup(absolute_links(first.article, first.url)),
+            pack=pack, paper_size=self.paper_size, address=address,
+            qr=qr_data_uri(address) if self.site_url else None,
+        ).whole()  # fmt: skip
+        return html, first.url
