@@ -147,10 +147,15 @@ def test_axe_finds_nothing_serious_in_either_palette(
             )
             if name == "browse, filtered":  # the dimmed values are what this state is here for
                 assert page.locator(".pb-facet--empty").count() > 0
+                # the facets are folded into a bar: open one with a dimmed value, so axe sees it
+                dimmed = page.locator("fieldset[data-facet]", has=page.locator(".pb-facet--empty"))
+                page.click(f'[data-pb-toggle="{dimmed.first.get_attribute("data-facet")}"]')
+                expect(page.locator(".pb-facet--empty:visible").first).to_be_visible()
             if name == HEADER_SEARCH:
                 page.keyboard.press("/")
                 page.keyboard.type(SEARCH_WORD)
                 page.locator(".md-search-result__item").first.wait_for(timeout=15_000)
+                page.locator("[data-pb-search-filter-toggle]").click()  # the chips, unfolded
                 expect(page.locator(".pb-search-chip").first).to_be_visible()
                 page.wait_for_timeout(500)  # Material's opening transition: colours settle
             if name == "browse, searched":
@@ -206,15 +211,25 @@ def test_browse_facets_work_with_the_keyboard_alone(base, browser):
     everything = shown.text_content()
     assert re.fullmatch(r"(\d+) of \1 shown", everything)
 
-    tab_to(page, "[data-pb-facets] input[type=checkbox]")
+    def ringed() -> None:  # a keyboard user sees where the focus is
+        assert active(page, ":focus-visible")
+        ring = page.evaluate(
+            "(() => { const s = getComputedStyle(document.activeElement);"
+            " return {style: s.outlineStyle, width: s.outlineWidth, shadow: s.boxShadow}; })()"
+        )
+        assert (ring["style"] != "none" and ring["width"] != "0px") or ring["shadow"] != "none"
+
+    # the facets are folded into a bar of buttons: Enter opens one, Tab goes into its values
+    tab_to(page, "[data-pb-facets] [data-pb-toggle]")
+    ringed()
+    toggle = page.evaluate("document.activeElement.dataset.pbToggle")
+    assert active(page, '[aria-expanded="false"]')
+    page.keyboard.press("Enter")
+    assert active(page, '[aria-expanded="true"]')
+    page.keyboard.press("Tab")
+    assert active(page, f'fieldset[data-facet="{toggle}"] input[type=checkbox]')
     facet, value = page.evaluate("[document.activeElement.name, document.activeElement.value]")
-    # a keyboard user sees where the focus is
-    assert active(page, ":focus-visible")
-    ring = page.evaluate(
-        "(() => { const s = getComputedStyle(document.activeElement);"
-        " return {style: s.outlineStyle, width: s.outlineWidth, shadow: s.boxShadow}; })()"
-    )
-    assert (ring["style"] != "none" and ring["width"] != "0px") or ring["shadow"] != "none", ring
+    ringed()
 
     page.keyboard.press("Space")
     assert active(page, f'input[name="{facet}"][value="{value}"]:checked')
@@ -274,4 +289,13 @@ def test_no_page_of_the_library_is_wider_than_a_phone(bundled, base, browser, li
         if width > 390:
             wide[url] = width
     assert wide == {}
+    # a case's outcomes: one card per outcome, each value under its label
+    case = next(i["url"] for i in library_json["items"] if i["type"] == "case-study")
+    page.goto(base + case)
+    table = page.locator('table[data-pb-table="outcomes"]')
+    assert table.locator("thead").is_hidden()
+    labels = table.locator("td").evaluate_all(
+        "cells => cells.slice(0, 4).map(c => getComputedStyle(c, '::before').content)"
+    )
+    assert labels == ['"Measure"', '"Before"', '"After"', '"Timeframe"']
     page.close()

@@ -76,8 +76,21 @@ def test_type_narrow_by_a_competency_chip_and_open_a_result(base, browser):
     first = results.first
     assert first.locator(".pb-type").count() == 1  # the type beside each result...
     assert first.locator(".pb-hit__chips .pb-chip").count() >= 1  # ...and its competencies
-    assert results.locator(".pb-hit__excerpt mark").count() >= 1  # where a match is further on
+    # an excerpt where the title and summary shown do not hold the word, and only there
+    for i in range(results.count()):
+        hit = results.nth(i)
+        told = " ".join(hit.locator(".pb-hit__title, .pb-hit__summary").all_text_contents())
+        excerpt = hit.locator(".pb-hit__excerpt")
+        if QUERY in told.lower():
+            assert excerpt.count() == 0, told
+        else:
+            assert excerpt.locator("mark").count() >= 1, told
 
+    # the chips come folded behind "Filter": results first
+    toggle = page.locator("[data-pb-search-filter-toggle]")
+    assert page.locator("[data-pb-search-filters]").is_hidden()
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
     # narrow by the competency chip that leaves the fewest results
     chips = page.locator('.pb-search-chip[data-facet="competency"][aria-pressed="false"]')
     counts = [int(c) for c in chips.locator(".pb-search-chip__count").all_text_contents()]
@@ -141,11 +154,14 @@ def test_enter_in_the_box_opens_the_first_result_and_escape_closes(base, browser
     )
     href = results.first.locator("a").get_attribute("href")
     assert "00012" in results.first.locator(".pb-hit__title").text_content()
-    # Tab reaches the chips (past the results' scroll area); Escape closes, focus and all
+    # Tab reaches the Filter button, Enter unfolds the chips and moves to the first; Escape
+    # closes, focus and all
     for _ in range(3):
         page.keyboard.press("Tab")
-        if active(page, ".pb-search-chip"):
+        if active(page, "[data-pb-search-filter-toggle]"):
             break
+    assert active(page, "[data-pb-search-filter-toggle]")
+    page.keyboard.press("Enter")
     assert active(page, ".pb-search-chip")
     page.keyboard.press("Escape")
     assert not page.is_checked("#__search")
@@ -186,6 +202,7 @@ def test_browse_search_narrows_the_list_and_the_facets_count_within_it(base, bro
     expect(shown).to_have_text(f"4 of {ITEMS} shown for “00012”", timeout=30_000)
     for kind in ("case-study", "playbook", "milestone-framework", "feedback-template"):
         assert page.locator(f'[data-count-for="type={kind}"]').text_content() == "(1)"
+    page.click('[data-pb-toggle="type"]')  # the facets are folded into a bar of buttons
     page.check('input[name="type"][value="case-study"]')
     expect(shown).to_have_text(f"1 of {ITEMS} shown for “00012”")
     visible = page.locator("[data-pb-items] > li:visible")

@@ -113,10 +113,10 @@ def assert_item_pages_are_ours(site: Path) -> None:
         found = links(html_text, url)
         shown = {target for target, classes, _ in found if "pb-chip" in classes}
         assert shown == chips, f"/{url}: competency chips {shown}, not {chips}"
-        linked = {
+        linked = {  # cards under the linked items, and a playbook's cases near its top
             target
             for target, classes, inside in found
-            if "pb-card__title" in classes and "pb-links" in inside
+            if ("pb-card__title" in classes and "pb-links" in inside) or "pb-applied" in inside
         }
         assert LINKED[url] in linked, f"/{url} does not link to /{LINKED[url]}: {linked}"
 

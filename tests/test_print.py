@@ -162,6 +162,15 @@ def test_a_template_pdf_is_one_page_with_every_section_and_checklist_item(printe
     assert ink_of_first_page(pdf, tmp_path) > 0.01
 
 
+def print_style(html: str) -> str:
+    """The print style sheet an item page carries for its printed pages (paper_style.html)."""
+    import base64
+
+    found = re.search(r'<link rel="stylesheet" href="data:text/css;base64,([^"]*)">', html)
+    assert found, "no print style sheet on the page"
+    return base64.b64decode(found.group(1)).decode()
+
+
 def test_printed_pages_carry_title_date_url_and_a_qr_code_of_the_page(printed):
     text = text_of(printed / TEMPLATE_PDF)
     assert "Review form" in text
@@ -169,7 +178,7 @@ def test_printed_pages_carry_title_date_url_and_a_qr_code_of_the_page(printed):
     framework = text_of(printed / FRAMEWORK_PDF)
     assert "No review date" in framework  # the fixture framework has no `updated`
     html = (printed / "playbooks/review-form/index.html").read_text(encoding="utf-8")
-    style = re.search(r"<style>@media print\{@page pb-review-form\{(.*?)</style>", html).group(1)
+    style = print_style(html).removeprefix("@media print{@page pb-review-form{")
     assert f'url("{qr_data_uri(SITE_URL + "playbooks/review-form/")}")' in style
     assert (
         str(css_string(f"Review form\nNo review date · {SITE_URL}playbooks/review-form/")) in style
@@ -238,9 +247,11 @@ def test_hostile_titles_print_as_text_and_never_break_the_print_style(project, s
     )
     out = site()
     html = (out / "playbooks/review-form/index.html").read_text(encoding="utf-8")
-    style = re.search(r"<style>(@media print\{@page pb-review-form.*?)</style>", html, re.S).group(
-        1
-    )
+    style = print_style(html)
+    assert style.startswith("@media print{@page pb-review-form{")
+    # the sheet is a data: URL in a link's attribute: nothing in it ends the attribute
+    link = re.search(r'<link rel="stylesheet" href="data:text/css;base64,([^"]*)">', html)
+    assert re.fullmatch(r"[A-Za-z0-9+/=]+", link.group(1))
     assert "<" not in style and "\\" + "00003c" in style
     assert "<script>alert(1)" not in html
     assert '</style><script>alert(1)</script> "quoted"' in text_of(out / TEMPLATE_PDF)
@@ -358,8 +369,8 @@ def test_pdf_false_writes_no_pdfs_no_links_and_no_qr_codes(project, site):
     out = site()
     assert not list(out.rglob("*.pdf"))
     html = (out / "playbooks/review-form/index.html").read_text(encoding="utf-8")
-    assert "Download PDF" not in html and "data:image/svg+xml" not in html
-    assert "@bottom-left" in html  # the printed page still carries title, date and URL
+    assert "Download PDF" not in html and "data:image/svg+xml" not in print_style(html)
+    assert "@bottom-left" in print_style(html)  # the printed page still carries title, date, URL
 
 
 def test_paper_size_letter_gives_letter_pdfs(project, site):

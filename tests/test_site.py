@@ -314,7 +314,7 @@ def test_item_pages_mirror_their_source_paths(project, site):
     for url in ITEM_PAGES.values():
         assert (out / url / "index.html").is_file(), url
         article = content(page(out, url))
-        assert article.find_all("article", "pb-item"), f"/{url} is not rendered as an item"
+        assert article.find_all("div", "pb-item"), f"/{url} is not rendered as an item"
     assert not (out / "case_studies" / "hospital-circles.html").exists()
 
 
@@ -620,9 +620,16 @@ def test_applies_and_applied_in_both_ways(project, site):
     assert _links_section(out, "hospital-circles")["Applies"] == [
         ("Peer circles", ITEM_PAGES["peer-circles"])
     ]
-    assert _links_section(out, "peer-circles")["Applied in"] == [
-        ("Circles at a hospital", ITEM_PAGES["hospital-circles"])
-    ]
+    # a playbook's cases come near the top, each with its headline outcome, and not again at
+    # the foot of the page
+    applied = content(page(out, ITEM_PAGES["peer-circles"])).find("section", "pb-applied")
+    entries = applied.find_all("li")
+    assert [
+        (li.find("a").text(), resolve(ITEM_PAGES["peer-circles"], li.find("a").attrs["href"]))
+        for li in entries
+    ] == [("Circles at a hospital", ITEM_PAGES["hospital-circles"])]
+    assert entries[0].find("span", "pb-muted").text() == "Retention: 71% → 86% (12 months)"
+    assert "Applied in" not in _links_section(out, "peer-circles")
 
 
 def test_related_shows_on_both_ends(project, site):
@@ -1112,8 +1119,11 @@ def test_coverage_lists_items_due_for_review_by_reviewed_not_updated(project, si
         if not tables:
             return []
         return [
-            (tr.find("a").text(), resolve("coverage/", tr.find("a").attrs["href"]),
-             tr.find_all("td")[2].text())
+            (
+                tr.find("a").text(),
+                resolve("coverage/", tr.find("a").attrs["href"]),
+                tr.find_all("td")[2].text(),
+            )
             for tr in tables[0].find("tbody").find_all("tr")
         ]
 
@@ -1225,7 +1235,7 @@ def test_items_under_docs_dir_are_published_once(project, site):
     url = "guides/quick-wins/"
     doc = page(out, url)
     article = content(doc)
-    assert len(article.find_all("article", "pb-item")) == 1
+    assert len(article.find_all("div", "pb-item")) == 1
     assert article.find("h1").text() == "Quick wins"
     text = page_path(out, url).read_text(encoding="utf-8")
     assert "type: playbook" not in text
@@ -1283,3 +1293,34 @@ def test_edit_this_page_leads_to_the_items_own_file(project, site):
     ):
         text = page_path(out, url).read_text(encoding="utf-8")
         assert f'href="https://git.example.org/team/library/edit/main/{source}"' in text, url
+
+
+def test_related_never_repeats_an_item_linked_by_a_closer_relation(project, site):
+    project.write(
+        "playbooks/peer-circles.md",
+        (project.root / "playbooks/peer-circles.md")
+        .read_text(encoding="utf-8")
+        .replace(
+            "uses: [review-form]", "uses: [review-form]\nrelated: [review-form, circle-milestones]"
+        ),
+    )
+    out = site()
+    groups = _links_section(out, "peer-circles")
+    assert groups["Uses"] == [("Review form", ITEM_PAGES["review-form"])]
+    assert groups["Related"] == [("Circle milestones", ITEM_PAGES["circle-milestones"])]
+
+
+def test_the_table_of_contents_lists_the_structured_sections_in_page_order(project, site):
+    out = site()
+    url = ITEM_PAGES["peer-circles"]
+    toc = page(out, url).find("nav", "md-nav--secondary")
+    entries = [(a.text(), a.attrs["href"]) for a in toc.find_all("a", "md-nav__link")]
+    assert entries[:5] == [
+        ("Applied in", "#applied-in"),
+        ("Phases", "#phases"),
+        ("Measures", "#measures"),
+        ("How it works", "#how-it-works"),  # the Markdown body's heading, after the fields
+        ("Linked items", "#pb-links"),
+    ]
+    ids = {a.attrs.get("id") for a in content(page(out, url)).iter() if a.attrs.get("id")}
+    assert {href[1:] for _text, href in entries} <= ids  # every entry leads to its heading

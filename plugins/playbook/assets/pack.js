@@ -28,7 +28,7 @@
         if (!response.ok) throw new Error(response.status + " " + page.href);
         return response.text();
       }).then(function (text) {
-        var found = new DOMParser().parseFromString(text, "text/html").querySelector("article.pb-item");
+        var found = new DOMParser().parseFromString(text, "text/html").querySelector(".pb-item");
         if (!found) throw new Error("no item on " + page.href);
         // links and images were relative to the item's page
         Array.prototype.forEach.call(found.querySelectorAll("[href], [src]"), function (el) {

@@ -3,8 +3,9 @@
    The box is Material's (partials/search.html, replaced by playbook/search.html): Material's
    styles open it when the #__search toggle is checked. This script checks the toggle on focus,
    loads Pagefind on first use (pagefind/pagefind.js, its WebAssembly and the index chunks a query
-   needs), shows results while typing with each item's type and competencies, and filter chips
-   (type, competency, level, modality) with the number of results each would leave.
+   needs), shows results while typing with each item's type and competencies, and, folded behind
+   a "Filter" button so that results come first, filter chips (type, competency, level,
+   modality) with the number of results each would leave.
 
    Keyboard: / or s focuses the box; Down and Up move through the results, Enter in the box opens
    the first result, Tab reaches the chips and results, Escape closes.
@@ -19,6 +20,7 @@
   var FACETS = [["type", "Type"], ["competency", "Competency"], ["level", "Level"], ["modality", "Modality"]];
   var PAGE = 8; // results whose data (one small fragment each) is loaded at a time
   var CHIPS = 8; // chips shown per facet before "more"
+  var RANKING = { termFrequency: 0.5, termSaturation: 0.8 };
 
   // assets/playbook/search.js -> the site's root, wherever the site is served from
   var siteRoot = new URL("../../", script.src);
@@ -27,6 +29,8 @@
   var status = root.querySelector("[data-pb-search-status]");
   var list = root.querySelector("[data-pb-search-results]");
   var chipsBox = root.querySelector("[data-pb-search-filters]");
+  var chipsToggle = root.querySelector("[data-pb-search-filter-toggle]");
+  var chipsOpen = false; // the chips show only when asked for
   var more = root.querySelector("[data-pb-search-more]");
   var browse = root.querySelector("[data-pb-search-browse]");
   var browseLink = browse.querySelector("a");
@@ -40,12 +44,20 @@
   var counting = null; // Promise: the facets' filter chunks are loaded, so searches count them
   var generation = 0; // the latest search; older ones are dropped when they come back
   var results = []; // the latest search's results
+  var searched = ""; // and its words
   var shown = 0;
 
   function pagefind() {
     if (!loading) {
       loading = import(new URL("pagefind/pagefind.js", siteRoot).href).then(function (module) {
-        return module.options({ baseUrl: siteRoot.pathname, excerptLength: 18 })
+        // Ranking: a word repeated through a long page counts less than Pagefind's default
+        // (termFrequency 1, termSaturation 1.4), so that the weights of the title (10) and the
+        // summary (3) decide: tests/test_relevance.py measures it on the bundled library
+        return module.options({
+          baseUrl: siteRoot.pathname,
+          excerptLength: 18,
+          ranking: RANKING
+        })
           .then(function () { return module.init(); })
           .then(function () { return module; });
       });
@@ -111,7 +123,14 @@
     return node;
   }
 
-  function hit(data) {
+  // the start of each word searched for: enough to tell "mentoring" in "Mentor briefing"
+  function stems(term) {
+    return String(term).toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(function (w) {
+      return w.length > 2;
+    }).map(function (w) { return w.slice(0, 5); });
+  }
+
+  function hit(data, term) {
     var meta = data.meta || {};
     var facets = data.filters || {};
     var item = el("li", "md-search-result__item");
@@ -137,10 +156,16 @@
     }
     if (meta.summary) article.appendChild(el("p", "pb-hit__summary", meta.summary));
     // An item's text starts with its title, type and summary, shown above: the excerpt is worth
-    // its line only when a match lies further on (the fields or the body)
+    // its line only when they hold none of the words searched for and a match lies further on
+    // (the fields or the body), not in the synonyms at its end (item.html), which are not the
+    // item's own words. Fewer lines a result: five fit a laptop's screen.
     var lead = words(meta.title) + words((facets.type || []).join(" ")) + words(meta.summary);
-    var further = (data.locations || []).some(function (at) { return at >= lead; });
-    if (!meta.summary || further) article.appendChild(excerpt(data.excerpt));
+    var aside = words(String(meta.synonyms || "").replace(/___END_PAGEFIND_WEIGHT___/g, " "));
+    var own = (data.word_count || Infinity) - aside;
+    var further = (data.locations || []).some(function (at) { return at >= lead && at < own; });
+    var told = (String(meta.title) + " " + String(meta.summary || "")).toLowerCase();
+    var answered = stems(term).some(function (stem) { return told.indexOf(stem) !== -1; });
+    if (!meta.summary || (further && !answered)) article.appendChild(excerpt(data.excerpt));
     link.appendChild(article);
     item.appendChild(link);
     return item;
@@ -201,7 +226,16 @@
       }
       chipsBox.appendChild(group);
     });
-    chipsBox.hidden = !any;
+    showChips(any);
+  }
+
+  function showChips(any) {
+    var active = 0;
+    FACETS.forEach(function (f) { active += chosen[f[0]].length; });
+    chipsToggle.hidden = !any;
+    chipsToggle.textContent = active ? "Filter (" + active + ")" : "Filter";
+    chipsToggle.setAttribute("aria-expanded", chipsOpen ? "true" : "false");
+    chipsBox.hidden = !any || !chipsOpen;
   }
 
   function showMore(mine) {
@@ -209,7 +243,7 @@
     shown += next.length;
     return Promise.all(next.map(function (r) { return r.data(); })).then(function (data) {
       if (mine !== generation) return;
-      data.forEach(function (d) { list.appendChild(hit(d)); });
+      data.forEach(function (d) { list.appendChild(hit(d, searched)); });
       more.hidden = shown >= results.length;
     });
   }
@@ -222,6 +256,7 @@
     more.hidden = true;
     browse.hidden = true;
     chipsBox.hidden = true;
+    chipsToggle.hidden = true;
     status.textContent = text;
   }
 
@@ -242,6 +277,7 @@
       }).then(function (found) {
         if (!found || mine !== generation) return null;
         results = found.results;
+        searched = term;
         shown = 0;
         list.textContent = "";
         return showMore(mine).then(function () {
@@ -318,6 +354,14 @@
       var again = chipsBox.querySelector(selector);
       if (again) again.focus();
     });
+  });
+  chipsToggle.addEventListener("click", function () {
+    chipsOpen = !chipsOpen;
+    showChips(chipsBox.childNodes.length > 0);
+    if (chipsOpen) {
+      var first = chipsBox.querySelector("button");
+      if (first) first.focus();
+    }
   });
   more.addEventListener("click", function () {
     var count = links().length;

@@ -451,6 +451,11 @@ class Taxonomy(Model):
     levels: list[Term] = Field(
         default_factory=lambda: [Term(id=i, name=n) for i, n in DEFAULT_LEVELS]
     )
+    synonyms: list[Annotated[list[Line], Field(min_length=2, max_length=12)]] = Field(
+        [],
+        description="Groups of words and phrases a reader may use for the same thing (new "
+        "manager, first-time manager): search finds an item by any of its group's phrases.",
+    )
 
     def names(self, vocabulary: str) -> dict[str, str]:
         return {term.id: term.name for term in getattr(self, vocabulary)}

@@ -25,6 +25,7 @@ from markupsafe import Markup, escape
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import AnchorLink, TableOfContents
 
 from ..core.library import Item, page_url
 from ..core.problems import Problem
@@ -56,6 +57,7 @@ from ..site.pages import (
     GeneratedPage,
     Rendered,
     fill_in,
+    headings,
     prefix_of,
     search_tags,
     site_pages,
@@ -388,6 +390,7 @@ class SiteBuild:
             rendered = self._item_ahead(src_uri, html_text) or self.renderer.item(
                 item, html_text, prefix
             )
+            page.toc = _toc(page.toc, headings(rendered.whole()))
             if item.id in self.printed:
                 self.session.documents[item.id] = self.renderer.print_part(
                     item, rendered.whole(), html_text, prefix, self.base_url(config) + item.url
@@ -560,6 +563,14 @@ class SiteBuild:
         for warning in warnings:
             log.warning(warning)
         log.info(summary)
+
+
+def _toc(toc: TableOfContents, found: list[tuple[str, str]]) -> TableOfContents:
+    """An item page's table of contents: every section it shows, in page order (the
+    structured fields, the Markdown body's headings with their subheadings, sources and
+    links), not only the body's, which is all MkDocs finds in the Markdown."""
+    body = {link.id: link for link in toc}
+    return TableOfContents([body.get(i) or AnchorLink(text, i, 2) for i, text in found])
 
 
 def _remove_gone(site: Path, gone: frozenset[str]) -> None:

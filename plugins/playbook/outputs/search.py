@@ -35,8 +35,12 @@ from pathlib import Path
 
 ENGINES = ("pagefind", "material")
 OUTPUT = "pagefind"  # the bundle's folder in the site: /pagefind/pagefind.js
-# Not this page's own text: other items' cards, the download button, the facts' labels.
-NOT_INDEXED = (".pb-links", ".pb-related", ".pb-download", ".pb-facts dt", ".pb-draft")
+# Not this page's own text: other items' cards and the cases a playbook was applied in, the
+# download button, the facts' labels, the headings' permalink signs.
+NOT_INDEXED = (
+    ".pb-links", ".pb-related", ".pb-applied", ".pb-download", ".pb-facts dt", ".pb-draft",
+    ".headerlink",
+)  # fmt: skip
 # Pagefind's own ready-made interfaces, written with every index: the header search is ours
 UNUSED = (
     "pagefind-ui.js",

@@ -7,6 +7,7 @@ folder and from file:// too. Cards are rendered once per item and prefix, then r
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -28,9 +29,13 @@ from ..core.export import coverage
 from ..core.library import Item, Library
 from ..core.models import DIFFICULTIES, EVIDENCE_KINDS, EVIDENCE_LABELS, Taxonomy
 from ..core.related import Related, RelatedIndex
+from ..core.synonyms import expansions
 from ..core.types import ITEM_TYPES, PRINTABLE, RELATIONS
 from .paper import absolute_links, css_string, qr_data_uri
 
+# What follows an item's own part of its page (its cross-links: item_links.html); no HTML of a
+# contributor keeps a data-pb-* attribute
+AFTER_ITEM = " data-pb-after>"
 # A half-page card's sheet, for each paper size the PDFs may use
 HALF_SHEET = {"A4": "A5", "Letter": "5.5in 8.5in"}
 
@@ -64,6 +69,19 @@ def fill_in(html: str, later: Sequence[str]) -> str:
     for index in range(len(later) - 1, -1, -1):
         html = html.replace(LATER.format(index), later[index], 1)
     return html
+
+
+_HEADING = re.compile(r'<h2 id="([^"]+)"[^>]*>(.*?)</h2>', re.S)
+_PERMALINK = re.compile(r'<a class="headerlink".*?</a>', re.S)
+
+
+def headings(html: str) -> list[tuple[str, str]]:
+    """(id, text as HTML) of each second-level heading of a page of ours, in page order: the
+    structured sections an item page prints and the Markdown body's headings alike."""
+    return [
+        (found.group(1), str(text_of(_PERMALINK.sub("", found.group(2)))))
+        for found in _HEADING.finditer(html)
+    ]
 
 
 def prefix_of(url: str) -> str:
@@ -119,7 +137,36 @@ class Browse(GeneratedPage):
         values = {item.id: facet_values(item) for item in items}
         # a facet no item has a value of (a library without difficulties) is left out
         facets = [f for f in facets if any(v[f[0]] for v in values.values())]
-        return {"items": items, "facets": facets, "values": values}
+        return {
+            "items": items,
+            "facets": facets,
+            "values": values,
+            "groups": {"competency": self.competency_groups(taxonomy)},
+            "dates": {item.id: self.date_of(item) for item in items},
+        }
+
+    @staticmethod
+    def competency_groups(taxonomy: Taxonomy) -> list[tuple[str, list[tuple[str, str]]]]:
+        """The competency facet's values by taxonomy group, in the taxonomy's order, "Other"
+        (competencies without a group) last; one unnamed group when no competency has one."""
+        grouped: dict[str, list[tuple[str, str]]] = {}
+        for c in taxonomy.competencies:
+            grouped.setdefault(c.group or "", []).append((c.id, c.name))
+        if list(grouped) == [""]:
+            return [("", grouped[""])]
+        other = grouped.pop("", [])
+        return [*grouped.items(), *([("Other", other)] if other else [])]
+
+    @staticmethod
+    def date_of(item: Item) -> tuple[str, str]:
+        """The date "Newest" sorts by, ISO, and what it is: the review date, else the last
+        edit's; ('', '') for an item without either (sorted last)."""
+        meta: Any = item.meta
+        if meta.reviewed:
+            return meta.reviewed.isoformat(), "Reviewed"
+        if meta.updated:
+            return meta.updated.isoformat(), "Updated"
+        return "", ""
 
 
 def facet_values(item: Item) -> dict[str, list[str]]:
@@ -275,6 +322,7 @@ class Renderer:
             pagefind=pagefind,
         )
         self.env.filters["css_string"] = css_string
+        self.env.filters["base64"] = lambda text: base64.b64encode(str(text).encode()).decode()
         self.index = RelatedIndex(
             {item.id: item.meta.competencies for item in library},
             {c: [i.id for i in items] for c, items in library.by_competency.items()},
@@ -332,7 +380,9 @@ class Renderer:
         return found
 
     def links(self, item: Item) -> list[tuple[str, list[Item]]]:
-        """Explicit links in both directions, grouped under the label of their relation."""
+        """Explicit links in both directions, grouped under the label of their relation. An
+        item linked by a closer relation (Uses, Used in, Applies, Applied in) is not repeated
+        under Related."""
         groups: dict[str, list[Item]] = {}
         items = self.library.items
         for link in self.library.outgoing.get(item.id, ()):
@@ -341,7 +391,31 @@ class Renderer:
             label = RELATIONS[link.relation].backward
             if items[link.source] not in groups.get(label, []):
                 groups.setdefault(label, []).append(items[link.source])
-        return list(groups.items())
+        related = RELATIONS["related"].forward
+        closer = {
+            other.id for label, found in groups.items() if label != related for other in found
+        }
+        if related in groups:
+            groups[related] = [other for other in groups[related] if other.id not in closer]
+        return [(label, found) for label, found in groups.items() if found]
+
+    def applied(self, item: Item) -> list[tuple[Item, str]]:
+        """A playbook's case studies, each with its headline (first) outcome."""
+        cases = []
+        for link in self.library.incoming.get(item.id, ()):
+            if link.relation != "applies":
+                continue
+            case = self.library.items[link.source]
+            first = case.meta.outcomes[0]
+            change = f"{first.before} → {first.after}" if first.before else first.after
+            cases.append(
+                (
+                    case,
+                    f"{first.measure}: {change}"
+                    + (f" ({first.timeframe})" if first.timeframe else ""),
+                )
+            )
+        return cases
 
     def related(self, item: Item, exclude: set[str]) -> list[tuple[Item, list[str]]]:
         names = self.library.taxonomy.names("competencies")
@@ -369,6 +443,10 @@ class Renderer:
         }
         links = self.links(item)
         linked = {other.id for _label, others in links for other in others}
+        applied = self.applied(item) if item.type == "playbook" else []
+        if applied:  # near the top of the page (item.html), so not again at its foot
+            backward = RELATIONS["applies"].backward
+            links = [(label, found) for label, found in links if label != backward]
         return self._render(
             "item.html",
             prefix,
@@ -377,8 +455,25 @@ class Renderer:
             body_html=Markup(body_html),
             milestone_titles=milestone_titles,
             links=links,
+            applied=applied,
             related=self.related(item, linked),
+            synonyms=self.synonyms(item) if self.pagefind else [],
         )
+
+    # Pagefind's weight for words found in an item's title, summary and other text
+    SYNONYM_WEIGHTS = {"title": 10, "summary": 3, "text": 1}
+
+    def synonyms(self, item: Item) -> list[tuple[int, str]]:
+        """(Pagefind weight, words) to index with an item beside its own text: the synonyms of
+        what its title, summary and text say (the taxonomy's groups), and the names of its
+        competencies, as text of the lowest weight (a reader may search by them; a chip, a
+        filter, is not indexed as the page's words)."""
+        meta = item.meta
+        places = {"title": item.title, "summary": meta.summary, "text": item.body}
+        found = expansions(self.library.taxonomy.synonyms, places)
+        names = self.library.taxonomy.names("competencies")
+        found["text"] += [names.get(c, c) for c in meta.competencies]
+        return [(self.SYNONYM_WEIGHTS[p], " · ".join(w)) for p, w in found.items() if w]
 
     def page_address(self, item: Item) -> str:
         """The item's URL as printed on paper: absolute when the site's URL is known."""
@@ -412,9 +507,10 @@ class Renderer:
 
     def print_part(self, item: Item, page: str, body_html: str, prefix: str, url: str) -> PrintPart:
         """What the item's PDFs hold of it, from its page's HTML (`page`, which ends with its
-        <article> but for the cross-links after it: not printed; item.html), its body and the
+        own part but for the cross-links after it: not printed; item.html), its body and the
         address of the page (or file) the links of both are relative to."""
-        article = page[: page.rindex("</article>") + len("</article>")]
+        after = page.find(AFTER_ITEM)
+        article = page if after == -1 else page[: page.rindex("<", 0, after)]
         notes = ""
         if ITEM_TYPES[item.type].printable:
             notes = self._render("notes.html", prefix, item=item, body_html=Markup(body_html))
