@@ -241,3 +241,13 @@ def load(root: Path):
     from playbook.site import load as load_library
 
     return load_library(read_settings(root))
+
+
+@pytest.fixture(scope="session")
+def bundled_site(tmp_path_factory) -> Path:
+    """The repository's own library built once for the whole run with MkDocs (`--strict`,
+    Pagefind search, no PDFs), for the tests that only read it: browser, relevance, HTML."""
+    root = Path(__file__).resolve().parent.parent
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("PLAYBOOK_PDF", "false")  # mkdocs.yml: pdf: !ENV [PLAYBOOK_PDF, true]
+        return build_site(root, strict=True, site_dir=str(tmp_path_factory.mktemp("bundled-site")))

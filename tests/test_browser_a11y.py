@@ -15,7 +15,6 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from browser import chromium, serve
-from conftest import build_site
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -35,11 +34,8 @@ ITEM_OR_HUB = re.compile(r"/(playbooks|case_studies|competencies)/[a-z0-9-]+/(\?
 
 
 @pytest.fixture(scope="module")
-def bundled(tmp_path_factory) -> Path:
-    """The repository's own library, built once for the module; PDFs play no part here."""
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("PLAYBOOK_PDF", "false")  # mkdocs.yml: pdf: !ENV [PLAYBOOK_PDF, true]
-        return build_site(ROOT, strict=True, site_dir=str(tmp_path_factory.mktemp("a11y-site")))
+def bundled(bundled_site: Path) -> Path:
+    return bundled_site
 
 
 @pytest.fixture(scope="module")

@@ -201,11 +201,8 @@ def test_browse_lists_everything_without_javascript(dated):
 
 
 @pytest.fixture(scope="module")
-def bundled(tmp_path_factory) -> Path:
-    """The repository's own library (Pagefind search), built once for the module; no PDFs."""
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("PLAYBOOK_PDF", "false")  # mkdocs.yml: pdf: !ENV [PLAYBOOK_PDF, true]
-        return build_site(ROOT, strict=True, site_dir=str(tmp_path_factory.mktemp("browse-site")))
+def bundled(bundled_site: Path) -> Path:
+    return bundled_site
 
 
 @pytest.fixture(scope="module")

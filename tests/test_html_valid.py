@@ -11,9 +11,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import build_site
-
-ROOT = Path(__file__).resolve().parent.parent
 
 # Errors in Material's own templates (mkdocs-material 9.x), not ours: (message start, extract part)
 THEME = (
@@ -32,10 +29,8 @@ def theirs(message: dict) -> bool:
 
 
 @pytest.fixture(scope="module")
-def bundled(tmp_path_factory) -> Path:
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("PLAYBOOK_PDF", "false")
-        return build_site(ROOT, site_dir=str(tmp_path_factory.mktemp("valid") / "site"))
+def bundled(bundled_site: Path) -> Path:
+    return bundled_site
 
 
 def test_no_page_kind_has_an_error_of_ours(bundled: Path):

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 import yaml
 from browser import chromium, serve
-from conftest import build_site
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -24,10 +23,8 @@ QUERIES = yaml.safe_load((ROOT / "tests/data/relevance.yml").read_text(encoding=
 
 
 @pytest.fixture(scope="module")
-def bundled(tmp_path_factory) -> Path:
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("PLAYBOOK_PDF", "false")
-        return build_site(ROOT, site_dir=str(tmp_path_factory.mktemp("relevance") / "site"))
+def bundled(bundled_site: Path) -> Path:
+    return bundled_site
 
 
 @pytest.fixture(scope="module")
