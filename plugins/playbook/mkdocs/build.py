@@ -390,10 +390,11 @@ class SiteBuild:
             rendered = self._item_ahead(src_uri, html_text) or self.renderer.item(
                 item, html_text, prefix
             )
-            page.toc = _toc(page.toc, headings(rendered.whole()))
+            whole = rendered.whole()  # the page with its deferred parts: its sections, its paper
+            page.toc = _toc(page.toc, headings(whole))
             if item.id in self.printed:
                 self.session.documents[item.id] = self.renderer.print_part(
-                    item, rendered.whole(), html_text, prefix, self.base_url(config) + item.url
+                    item, whole, html_text, prefix, self.base_url(config) + item.url
                 )
             return self._index_part(src_uri, self._later(src_uri, rendered))
         if generated is not None:
