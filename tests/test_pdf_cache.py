@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
 from pathlib import Path
 
 import playbook.outputs.pdf as pdf
@@ -36,7 +37,7 @@ def _build(root: Path, caplog, strict: bool = True) -> tuple[Path, str]:
 
 def _counts(line: str) -> tuple[int, int]:
     """(PDFs rendered, PDFs from the cache) of a PDFs log line."""
-    found = re.search(r"\((\d+) rendered in .* (\d+) from the cache\)", line)
+    found = re.search(r"\((\d+) rendered in .* (\d+) from the cache;", line)
     assert found, line
     return int(found.group(1)), int(found.group(2))
 
@@ -66,7 +67,7 @@ def test_a_second_build_renders_nothing_and_publishes_the_same_bytes(project, ca
     assert _counts(line) == (3, 0)
     first = _pdfs(site)
     entries = list((project.root / ".cache/playbook/pdf").glob("*.pdfcache"))
-    assert len(entries) == 3
+    assert len(entries) == 3 + 4  # the PDFs, and the parts they were put together from
     site, line = _build(project.root, caplog)
     assert _counts(line) == (0, 3)
     assert _pdfs(site) == first
@@ -78,9 +79,10 @@ def test_an_edit_renders_the_item_and_the_packs_that_hold_it(project, caplog):
     form = project.root / "playbooks/review-form.md"
     form.write_text(form.read_text(encoding="utf-8").replace("Book a follow-up", "Book a review"))
     site, line = _build(project.root, caplog)
-    # the template's own PDF and the pack (the template laid out once for both, the playbook
-    # again); the framework's PDF comes from the disk
-    assert _counts(line) == (2, 1)
+    # the template's own PDF and the pack are put together again, from the template's sheet
+    # laid out once for both and the pack's other parts from the disk; the framework's PDF
+    # comes from the disk
+    assert _counts(line) == (2, 1) and "; 1 part laid out)" in line
     case = project.root / "case_studies/hospital-circles.md"
     case.write_text(case.read_text(encoding="utf-8").replace("Ward managers", "Ward leads"))
     site, line = _build(project.root, caplog)
@@ -164,22 +166,21 @@ def test_no_disk_cache_when_its_limit_is_zero(project, caplog):
     assert _counts(line) == (3, 0) and not (project.root / ".cache").exists()
 
 
+def _entries(root: Path) -> dict[str, bytes]:
+    """The disk cache's entries: key -> PDF (a part laid out, or a PDF put together)."""
+    folder = root / ".cache/playbook/pdf"
+    cache = PdfCache(folder, 2**30)
+    return {path.stem: cache.get(path.stem)[0] for path in folder.glob("*.pdfcache")}
+
+
 def test_workers_and_one_process_write_the_same_bytes_as_a_plain_render(
     project, caplog, monkeypatch
 ):
-    """The pool (here forced on for three documents), one process, and WeasyPrint run plainly
-    with the stylesheets linked from the document as a browser would: the same PDFs."""
-    project.write("mkdocs.yml", _with("      cache_limit_mb: 0\n      pdf_workers: 2\n"))
+    """The pool (here forced on for a handful of documents), one process, and WeasyPrint run
+    plainly with the stylesheets linked from the document as a browser would: the same
+    parts, and the same PDFs put together from them."""
+    project.write("mkdocs.yml", _with("      pdf_workers: 2\n"))
     monkeypatch.setattr(pdf, "MIN_DOCUMENTS_PER_WORKER", 1)
-    site, line = _build(project.root, caplog)
-    assert "in 2 processes" in line
-    pooled = _pdfs(site)
-    monkeypatch.setattr(pdf, "MIN_DOCUMENTS_PER_WORKER", 1000)
-    site, line = _build(project.root, caplog)
-    assert "in 1 process," in line
-    assert _pdfs(site) == pooled
-
-    # WeasyPrint on its own, from the same document with the stylesheets linked
     documents: dict = {}
     original = pdf.write_pdfs
 
@@ -188,22 +189,28 @@ def test_workers_and_one_process_write_the_same_bytes_as_a_plain_render(
         return original(writer, site_dir, base_url, jobs, compose, **kwargs)
 
     monkeypatch.setattr("playbook.mkdocs.build.write_pdfs", keep)
-    site, _line = _build(project.root, caplog)
+    site, line = _build(project.root, caplog)
+    assert "in 2 processes" in line
+    pooled, pooled_entries = _pdfs(site), _entries(project.root)
+    assert len(pooled_entries) == 3 + 4  # three PDFs, four parts
+    shutil.rmtree(project.root / ".cache")
+    monkeypatch.setattr(pdf, "MIN_DOCUMENTS_PER_WORKER", 1000)
+    site, line = _build(project.root, caplog)
+    assert "in 1 process," in line
+    assert _pdfs(site) == pooled and _entries(project.root) == pooled_entries
+
+    # WeasyPrint on its own, from the template's document with the stylesheets linked
     from weasyprint import HTML
 
-    text, url = documents[TEMPLATE_PDF]
+    ((_label, text, url, _item),) = documents[TEMPLATE_PDF].parts
     links = "".join(
         f'<link rel="stylesheet" href="{"../" * 2}assets/playbook/{name}">'
         for name in pdf.PRINT_STYLES
-    )
+    ) + f"<style>{pdf.UNNUMBERED}</style>"
     linked = text.replace('<meta charset="utf-8">', '<meta charset="utf-8">' + links, 1)
     base = url[: url.index("playbooks/")]
-    document = HTML(
-        string=linked, base_url=url, url_fetcher=pdf.site_fetcher(site, base, [])
-    ).render()
-    document.metadata.title = "Review form"
-    alone = document.write_pdf()
-    assert alone == pooled[TEMPLATE_PDF]
+    alone = HTML(string=linked, base_url=url, url_fetcher=pdf.site_fetcher(site, base, []))
+    assert alone.render().write_pdf() in pooled_entries.values()
 
 
 def test_the_ci_workflow_keeps_the_cache_folder():
@@ -229,7 +236,7 @@ def test_chunks_hold_every_pdf_once_and_balance_the_work():
     from playbook.outputs.pdf import _chunks, _Task
 
     rng = random.Random(7)
-    tasks = [_Task(f"k{n}", "t", "x" * rng.randint(100, 5000), "u", "i") for n in range(120)]
+    tasks = [_Task(f"k{n}", "x" * rng.randint(100, 5000), "u", "i") for n in range(120)]
     chunks = _chunks(tasks, 2)
     assert sorted(t.key for c in chunks for t in c) == sorted(t.key for t in tasks)
     work = [sum(len(t.html) for t in c) for c in chunks]

@@ -238,6 +238,37 @@ def test_a_workshop_pack_opens_with_a_cover_and_contents_and_numbers_pages_throu
     assert pages_of(alone) == 1 and "Run it by video call" not in text_of(alone)
 
 
+def test_a_packs_outline_leads_to_each_part_and_its_sheets_are_the_items_own(printed):
+    """Each part of a pack is laid out once and put together after: the PDF's outline has an
+    entry per part, at the page the contents give, and a template's sheet in the pack draws
+    the same page as its own PDF but for the page number."""
+    from pypdf import PdfReader
+
+    pack = PdfReader(printed / PACK_PDF)
+    entries = [(item.title, pack.get_destination_page_number(item)) for item in pack.outline
+               if not isinstance(item, list)]  # fmt: skip
+    assert entries[0] == ("Peer circles", 0)  # the cover's title
+    entries = entries[1:]
+    assert [title for title, _page in entries] == [
+        "Run sheet: phases, roles, pitfalls",
+        "Facilitator notes: Quarterly check-in",
+        "Quarterly check-in (participant's sheet)",
+        "Facilitator notes: Circle milestones",
+        "Circle milestones (milestone framework)",
+        "Facilitator notes: Review form",
+        "Review form (participant's sheet)",
+    ]
+    cover = text_of(printed / PACK_PDF, 1)
+    for title, page in entries:  # the outline's page (from 0) is the contents' (from 1)
+        assert re.search(rf"{re.escape(title)} ?(?:\. )+\.? ?{page + 1}\b", cover), title
+    assert pack.metadata.title == "Workshop pack: Peer circles"
+    page = dict(entries)["Review form (participant's sheet)"]
+    own = text_of(printed / "playbooks/review-form/review-form.pdf", 1)
+    in_pack = text_of(printed / PACK_PDF, page + 1)
+    total = pages_of(printed / PACK_PDF)
+    assert re.sub(r"\b1 ?/ ?1\b", "", own) == re.sub(rf"\b{page + 1} ?/ ?{total}\b", "", in_pack)
+
+
 def test_hostile_titles_print_as_text_and_never_break_the_print_style(project, site):
     hostile = '</style><script>alert(1)</script> "quoted" \\ & {}'
     project.write("mkdocs.yml", WITH_URL)
@@ -393,13 +424,13 @@ def test_a_rebuild_in_the_same_session_renders_only_what_changed(project, caplog
             build_site(project.root, command="serve")
         return next(r.getMessage() for r in caplog.records if r.getMessage().startswith("PDFs:"))
 
-    assert "(3 rendered in 1 process, 0 from the cache)" in pdf_line()
-    assert "(0 rendered in 1 process, 3 from the cache)" in pdf_line()
+    assert "(3 rendered in 1 process, 0 from the cache; 4 parts laid out)" in pdf_line()
+    assert "(0 rendered in 1 process, 3 from the cache; 0 parts laid out)" in pdf_line()
     form = project.root / "playbooks/review-form.md"
     form.write_text(form.read_text(encoding="utf-8").replace("Book a follow-up", "Book a review"))
-    # the template changed: its own PDF and the pack that holds it; the framework's PDF comes
-    # from the cache
-    assert "(2 rendered in 1 process, 1 from the cache)" in pdf_line()
+    # the template changed: its own PDF and the pack that holds it are put together again, with
+    # its sheet laid out once for both; the framework's PDF comes from the cache
+    assert "(2 rendered in 1 process, 1 from the cache; 1 part laid out)" in pdf_line()
     assert "Book a review" in text_of(project.root / "site" / TEMPLATE_PDF)
 
 

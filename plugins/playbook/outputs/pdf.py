@@ -5,27 +5,36 @@ the PDFs. Each item page carries a small print style of its own: a named page wh
 print the title, the `updated` date, the page's URL and a QR code that opens it, so every sheet
 can be traced back to the site, also when several items are printed together in a pack.
 
-PDFs are rendered by WeasyPrint from the item's own article. Its URL fetcher reads files inside
-the built site only: no network, no file:// outside it. Rendered PDFs are kept by content hash,
-on disk between builds (PdfCache) and in memory across the rebuilds of `mkdocs serve`, so a
-build renders only what changed.
+A PDF is put together from parts, each an HTML document laid out by WeasyPrint on its own: an
+item's sheet (its article), a template's facilitator notes, a playbook's run sheet. A part is
+laid out once for every PDF that holds it (a template's sheet is its own PDF and a page of each
+pack that uses it), and pypdf puts the parts together after: a pack's cover, laid out last
+with the page each part starts on, then the parts, then the page numbers drawn over every page
+but the cover's. WeasyPrint's URL fetcher reads files inside the built site only: no network,
+no file:// outside it. Parts and PDFs are kept by content hash, on disk between builds
+(PdfCache) and in memory across the rebuilds of `mkdocs serve`, so a build lays out and puts
+together only what changed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import hashlib
+import io
 import json
 import logging
 import mimetypes
 import os
+import re
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from ..core.library import Library
@@ -99,8 +108,9 @@ def site_fetcher(site_dir: Path, base_url: str, refused: list[str]):  # noqa: AN
 
 @dataclass
 class PdfStats:
-    rendered: int = 0  # PDFs rendered by this build
+    rendered: int = 0  # PDFs put together by this build
     reused: int = 0  # PDFs taken from the cache (memory or disk)
+    laid_out: int = 0  # parts (HTML documents) laid out by this build
     written: int = 0
     workers: int = 1
     refused: dict[str, list[str]] = field(default_factory=dict)  # item id -> URLs refused
@@ -158,7 +168,7 @@ def report(
     summary = (
         f"PDFs: {stats.written} written in {seconds:.1f} s ({stats.rendered} rendered in "
         f"{stats.workers} process{'' if stats.workers == 1 else 'es'}, {stats.reused} from the "
-        "cache)"
+        f"cache; {stats.laid_out} part{'' if stats.laid_out == 1 else 's'} laid out)"
     )
     return warnings, summary
 
@@ -245,21 +255,41 @@ class PdfCache:
 
 @dataclass(frozen=True)
 class _Task:
-    """One PDF to render: its key, title, HTML document, base URL, and the item its
-    refused URLs are reported under."""
+    """One part to lay out: its key, HTML document, base URL, and the item its refused URLs
+    are reported under."""
 
     key: str
-    title: str
     html: str
     url: str
     item_id: str
+
+
+@dataclass(frozen=True)
+class _Assembly:
+    """One PDF to put together from laid-out parts: its key and title; the cover (HTML with
+    page marks, or None) and the cover's base URL and item; each part's outline label and
+    PDF."""
+
+    key: str
+    title: str
+    cover: str | None
+    cover_url: str
+    item_id: str
+    parts: tuple[tuple[str, bytes], ...]
+
+
+Result = tuple[str, bytes, dict[str, list[str]]]  # key, PDF, refused URLs by item
+PAGE_MARK = re.compile(r"<!--pb-page:(\d+)-->")  # on a cover: where part N's first page goes
+# The page numbers ("3 / 12", print.css's top right) are drawn on the PDF put together, not
+# by each part, so that a part is laid out once for every PDF that holds it.
+UNNUMBERED = "@media print { @page { @top-right { content: none; } } }"
 
 
 class _Renderer:
     """WeasyPrint with what every document shares parsed once: the fonts and the print
     stylesheets (passed as the documents' stylesheets rather than linked from each, which
     would parse them again for every document; the pages are byte for byte the same,
-    tests/test_pdf_cache.py checks it)."""
+    tests/test_pdf_cache.py checks it). pypdf puts the laid-out parts together."""
 
     def __init__(self, site_dir: str, base_url: str) -> None:
         from weasyprint import CSS
@@ -272,26 +302,111 @@ class _Renderer:
             self.sheets = [
                 CSS(url=f"{base_url}{STYLE_DIR}/{name}", url_fetcher=fetch, font_config=self.fonts)
                 for name in PRINT_STYLES
-            ]
+            ] + [CSS(string=UNNUMBERED, font_config=self.fonts)]
+        self._numbers: dict[tuple[tuple[float, float], ...], bytes] = {}
 
-    def render(self, tasks: Sequence[_Task]) -> list[tuple[str, bytes, dict[str, list[str]]]]:
-        """(key, PDF, refused URLs by item) for each task."""
+    def _layout(self, html: str, url: str, refused: list[str]) -> Any:
         from weasyprint import HTML
 
-        results = []
+        fetcher = site_fetcher(self.site_dir, self.base_url, refused)
         with _quiet():  # refused fetches: reported by the build, with the item they are of
-            for task in tasks:
-                refused: list[str] = []
-                document = HTML(
-                    string=task.html,
-                    base_url=task.url,
-                    url_fetcher=site_fetcher(self.site_dir, self.base_url, refused),
-                ).render(stylesheets=self.sheets, font_config=self.fonts)
-                document.metadata.title = task.title
-                data = document.write_pdf()
-                # after writing: WeasyPrint may fetch an image only when it draws it
-                results.append((task.key, data, {task.item_id: refused} if refused else {}))
+            return HTML(string=html, base_url=url, url_fetcher=fetcher).render(
+                stylesheets=self.sheets, font_config=self.fonts
+            )
+
+    def render(self, tasks: Sequence[_Task]) -> list[Result]:
+        results = []
+        for task in tasks:
+            refused: list[str] = []
+            with _quiet():
+                data = self._layout(task.html, task.url, refused).write_pdf()
+            # after writing: WeasyPrint may fetch an image only when it draws it
+            results.append((task.key, data, {task.item_id: refused} if refused else {}))
         return results
+
+    def assemble(self, assemblies: Sequence[_Assembly]) -> list[Result]:
+        """Each PDF from its parts: the cover laid out with the page each part starts on, the
+        parts after it (each under its label in the PDF's outline, when there is a cover),
+        and every page but the cover's numbered "n / total"."""
+        from pypdf import PdfReader, PdfWriter
+
+        results = []
+        for job in assemblies:
+            readers = [PdfReader(io.BytesIO(data)) for _label, data in job.parts]
+            refused: list[str] = []
+            writer = PdfWriter()
+            cover_pages = 0
+            if job.cover is not None:
+                cover = self._cover(
+                    job.cover, job.cover_url, [len(r.pages) for r in readers], refused
+                )
+                cover_pages = len(cover.pages)
+                writer.append(cover)
+            for (label, _data), reader in zip(job.parts, readers, strict=True):
+                writer.append(reader, outline_item=label if job.cover is not None else None)
+            pages = list(writer.pages)  # once: each look-up in writer.pages walks its tree
+            sizes = tuple((float(p.mediabox.width), float(p.mediabox.height)) for p in pages)
+            numbers = list(PdfReader(io.BytesIO(self._page_numbers(sizes))).pages)
+            for page, number in zip(pages[cover_pages:], numbers[cover_pages:], strict=True):
+                page.merge_page(number)
+                page.compress_content_streams()  # merging leaves them uncompressed
+            writer.add_metadata({"/Title": job.title})
+            out = io.BytesIO()
+            writer.write(out)
+            results.append((job.key, out.getvalue(), {job.item_id: refused} if refused else {}))
+        return results
+
+    def _cover(self, html: str, url: str, counts: list[int], refused: list[str]) -> Any:
+        """A cover laid out with the pages its parts start on, which follow the cover's own
+        pages: laid out again in the rare case that the numbers change its length."""
+        from pypdf import PdfReader
+
+        length = 1
+        for _attempt in range(3):
+            starts = [str(length + 1 + sum(counts[:n])) for n in range(len(counts))]
+            filled = PAGE_MARK.sub(functools.partial(_start, starts), html)
+            with _quiet():
+                document = self._layout(filled, url, refused)
+            if len(document.pages) == length:
+                break
+            length = len(document.pages)
+        with _quiet():
+            return PdfReader(io.BytesIO(document.write_pdf()))
+
+    def _page_numbers(self, sizes: tuple[tuple[float, float], ...]) -> bytes:
+        """Pages of the given sizes (in points) that carry nothing but their number at the top
+        right, as print.css places it: drawn over the pages of a PDF put together. Kept for
+        the build: most PDFs share a few page counts."""
+        if sizes not in self._numbers:
+            from weasyprint import CSS, HTML
+
+            kinds = sorted(set(sizes))
+            style = "".join(
+                f"@page s{n} {{ size: {w}pt {h}pt; }} .s{n} {{ page: s{n}; }}"
+                for n, (w, h) in enumerate(kinds)
+            )
+            pages = "".join(
+                f'<div class="s{kinds.index(size)}" style="break-before: page"></div>'
+                for size in sizes
+            )
+            numbers = CSS(string=f"{NUMBERS}{style}", font_config=self.fonts)
+            self._numbers[sizes] = (
+                HTML(string=f"<!doctype html><html><body>{pages}</body></html>")
+                .render(stylesheets=[numbers], font_config=self.fonts)
+                .write_pdf()
+            )
+        return self._numbers[sizes]
+
+
+def _start(starts: list[str], found: re.Match[str]) -> str:
+    return starts[int(found[1]) - 1]
+
+
+# The page number's box: print.css's @page margins and its top-right box
+NUMBERS = (
+    "@page { margin: 8mm 14mm 19mm; @top-right { content: counter(page) ' / ' counter(pages);"
+    " font: 7.5pt 'DejaVu Sans', Arial, sans-serif; color: #555; } }"
+)
 
 
 @contextlib.contextmanager
@@ -318,20 +433,34 @@ def _start_worker(site_dir: str, base_url: str) -> None:
     _WORKER = _Renderer(site_dir, base_url)
 
 
-def _work(tasks: Sequence[_Task]) -> list[tuple[str, bytes, dict[str, list[str]]]]:
+def _work(tasks: Sequence[_Task | _Assembly]) -> list[Result]:
     assert _WORKER is not None
-    return _WORKER.render(tasks)
+    return _run(_WORKER, tasks)
 
 
-def _chunks(tasks: list[_Task], count: int) -> list[list[_Task]]:
-    """Tasks in `count` chunks of about equal work (a document's length stands for it): the
-    longest first, each to the chunk with least so far."""
-    chunks: list[list[_Task]] = [[] for _ in range(count)]
+def _run(renderer: _Renderer, tasks: Sequence[_Task | _Assembly]) -> list[Result]:
+    parts = [t for t in tasks if isinstance(t, _Task)]
+    return renderer.render(parts) + renderer.assemble(
+        [t for t in tasks if isinstance(t, _Assembly)]
+    )
+
+
+def _size(task: _Task | _Assembly) -> int:
+    """A task's work, roughly: the length of what it lays out."""
+    if isinstance(task, _Task):
+        return len(task.html)
+    return len(task.cover or "") + sum(len(data) for _label, data in task.parts) // 8
+
+
+def _chunks(tasks: Sequence[_Task | _Assembly], count: int) -> list[list[_Task | _Assembly]]:
+    """Tasks in `count` chunks of about equal work: the largest first, each to the chunk
+    with least so far."""
+    chunks: list[list[_Task | _Assembly]] = [[] for _ in range(count)]
     work = [0] * count
-    for task in sorted(tasks, key=lambda t: -len(t.html)):
+    for task in sorted(tasks, key=lambda t: -_size(t)):
         least = work.index(min(work))
         chunks[least].append(task)
-        work[least] += len(task.html)
+        work[least] += _size(task)
     return [c for c in chunks if c]
 
 
@@ -345,8 +474,9 @@ def worker_count(wanted: int = 0) -> int:
 
 
 class PdfWriter:
-    """Writes PDF jobs into the site, rendering only what neither its memory (a `mkdocs
-    serve` session) nor the disk cache holds, on several cores when there is enough to do."""
+    """Writes PDF jobs into the site, laying out only the parts that neither its memory (a
+    `mkdocs serve` session) nor the disk cache holds, and putting together only the PDFs
+    neither holds, on several cores when there is enough to do."""
 
     def __init__(self) -> None:
         self._memory: dict[str, tuple[bytes, dict[str, list[str]]]] = {}
@@ -355,7 +485,7 @@ class PdfWriter:
         self,
         site_dir: Path,
         base_url: str,
-        documents: dict[str, tuple[str, str]],  # job path -> (HTML document, its base URL)
+        documents: dict[str, Any],  # job path -> its PdfDocument (site model): cover, parts
         jobs: Sequence[PdfJob],
         *,
         salt: str = "",
@@ -367,26 +497,58 @@ class PdfWriter:
         cache = cache or PdfCache(None, 0)
         stats = PdfStats()
         found: dict[str, tuple[bytes, dict[str, list[str]]]] = {}
-        tasks: dict[str, _Task] = {}
-        job_keys = []
-        for job in jobs:
-            html, url = documents[job.path]
-            key = hashlib.sha256(f"{salt}\0{job.title}\0{url}\0{html}".encode()).hexdigest()
-            job_keys.append(key)
-            if key in found or key in tasks:
-                continue
-            entry = self._memory.get(key) or cache.get(key)
+
+        def known(key: str) -> bool:
+            entry = found.get(key) or self._memory.get(key) or cache.get(key)
             if entry is not None:
                 found[key] = entry
-                stats.reused += 1
+            return entry is not None
+
+        def digest(*values: str) -> str:
+            return hashlib.sha256("\0".join((salt, *values)).encode()).hexdigest()
+
+        job_keys, wanted = [], {}
+        for job in jobs:
+            cover, cover_url, parts = documents[job.path]
+            part_keys = [digest("part", html, url) for _label, html, url, _item in parts]
+            key = digest("pdf", job.title, cover or "", cover_url, *part_keys)
+            job_keys.append(key)
+            if key in wanted:
                 continue
-            tasks[key] = _Task(key, job.title, html, url, job.items[0])
-        for key, data, refused in self._render(
-            site_dir, base_url, list(tasks.values()), workers, stats
-        ):
-            found[key] = (data, refused)
-            cache.put(key, data, refused)
-            stats.rendered += 1
+            if known(key):
+                stats.reused += 1
+            else:
+                wanted[key] = (job, cover, cover_url, parts, part_keys)
+        tasks = {
+            part_key: _Task(part_key, html, url, item_id)
+            for _job, _cover, _url, parts, part_keys in wanted.values()
+            for (_label, html, url, item_id), part_key in zip(parts, part_keys, strict=True)
+            if not known(part_key)
+        }
+        with _Pool(site_dir, base_url, workers, len(tasks) + len(wanted), stats) as pool:
+            for key, data, refused in pool.run(list(tasks.values())):
+                found[key] = (data, refused)
+                cache.put(key, data, refused)
+                stats.laid_out += 1
+            assemblies = [
+                _Assembly(
+                    key,
+                    job.title,
+                    cover,
+                    cover_url,
+                    job.items[0],
+                    tuple((label, found[k][0]) for (label, *_), k in zip(parts, keys, strict=True)),
+                )  # fmt: skip
+                for key, (job, cover, cover_url, parts, keys) in wanted.items()
+            ]
+            for key, data, refused in pool.run(assemblies):
+                job, *_rest, keys = wanted[key]
+                for part_key in keys:  # what a part's fetcher refused, the PDF reports
+                    for item_id, urls in found[part_key][1].items():
+                        refused.setdefault(item_id, []).extend(urls)
+                found[key] = (data, refused)
+                cache.put(key, data, refused)
+                stats.rendered += 1
         root = site_dir.resolve()
         reported: set[str] = set()  # a template's image refused in its PDF and in a pack: once
         for job, key in zip(jobs, job_keys, strict=True):
@@ -406,37 +568,56 @@ class PdfWriter:
         cache.trim()
         return stats
 
-    @staticmethod
-    def _render(
-        site_dir: Path, base_url: str, tasks: list[_Task], workers: int, stats: PdfStats
-    ) -> Iterable[tuple[str, bytes, dict[str, list[str]]]]:
-        """Render in this process when there is little to do (a preview's edit), else in a
-        pool of worker processes, each parsing fonts and stylesheets once for all its tasks."""
-        workers = min(workers, max(1, len(tasks) // MIN_DOCUMENTS_PER_WORKER))
-        stats.workers = workers
-        if workers <= 1:
-            if tasks:
-                yield from _Renderer(str(site_dir), base_url).render(tasks)
+
+class _Pool:
+    """Where parts are laid out and PDFs put together: this process when there is little to
+    do (a preview's edit), else a pool of worker processes, each parsing fonts and
+    stylesheets once for all its tasks."""
+
+    def __init__(self, site_dir: Path, base_url: str, workers: int, tasks: int, stats: PdfStats):
+        self.args = (str(site_dir), base_url)
+        self.workers = min(workers, max(1, tasks // MIN_DOCUMENTS_PER_WORKER))
+        stats.workers = self.workers
+        self.pool: Any = None
+        self.renderer: _Renderer | None = None
+
+    def __enter__(self) -> _Pool:
+        if self.workers > 1:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            # fork: a worker starts in milliseconds, shares this process's memory until it
+            # writes to it, and does not import the host's main module again, as spawn and
+            # forkserver do (a build script without a __main__ guard would run again in
+            # every worker)
+            import pypdf  # noqa: F401  imported once, here, not by each worker after the fork
+            import weasyprint  # noqa: F401
+
+            self.pool = ProcessPoolExecutor(
+                self.workers,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_start_worker,
+                initargs=self.args,
+            )
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+    def run(self, tasks: Sequence[_Task | _Assembly]) -> Iterator[Result]:
+        if not tasks:
             return
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+        if self.pool is None:
+            if self.renderer is None:
+                self.renderer = _Renderer(*self.args)
+            yield from _run(self.renderer, tasks)
+            return
         from concurrent.futures.process import BrokenProcessPool
 
-        # fork: a worker starts in milliseconds, shares this process's memory until it writes
-        # to it, and does not import the host's main module again, as spawn and forkserver
-        # do (a build script without a __main__ guard would run again in every worker)
-        context = multiprocessing.get_context("fork")
-        import weasyprint  # noqa: F401  imported once, here, not by each worker after the fork
-
         try:
-            with ProcessPoolExecutor(
-                workers,
-                mp_context=context,
-                initializer=_start_worker,
-                initargs=(str(site_dir), base_url),
-            ) as pool:
-                for results in pool.map(_work, _chunks(tasks, workers)):
-                    yield from results
+            for results in self.pool.map(_work, _chunks(tasks, self.workers)):
+                yield from results
         except BrokenProcessPool as error:
             raise PdfError(
                 "a process rendering PDFs stopped before it finished (out of memory?); "
@@ -462,19 +643,24 @@ def write_pdfs(
     site: Path,
     base_url: str,
     jobs: Sequence[PdfJob],
-    compose: Callable[[tuple[str, ...]], tuple[str, str]],
+    compose: Callable[[tuple[str, ...]], Any],
     *,
     cache: PdfCache | None = None,
     workers: int = 1,
 ) -> PdfStats:
-    """Every job's PDF into the finished site; `compose` gives the HTML document of a job's
-    items and its base URL (the site model's Renderer.pdf_document). A change of the print
-    styles or of WeasyPrint renders everything again (the paper size is in each document)."""
+    """Every job's PDF into the finished site; `compose` gives what a job's PDF is made of
+    (the site model's Renderer.pdf_document): a cover (HTML with page marks, or None), its
+    base URL, and the parts, each (outline label, HTML document, base URL, item id). A change
+    of the print styles, WeasyPrint or pypdf renders everything again (the paper size is in
+    each document)."""
     from importlib import metadata, resources
 
     documents = {job.path: compose(job.items) for job in jobs}
 
     assets = resources.files("playbook") / "assets"
-    styles = hashlib.sha256(b"".join((assets / n).read_bytes() for n in PRINT_STYLES)).hexdigest()
-    salt = f"{styles}\0{metadata.version('weasyprint')}"
+    styles = (
+        b"".join((assets / n).read_bytes() for n in PRINT_STYLES) + (UNNUMBERED + NUMBERS).encode()
+    )
+    styles = hashlib.sha256(styles).hexdigest()
+    salt = f"{styles}\0{metadata.version('weasyprint')}\0{metadata.version('pypdf')}"
     return writer.write(site, base_url, documents, jobs, salt=salt, cache=cache, workers=workers)

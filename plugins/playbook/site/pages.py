@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from jinja2 import (
     ChoiceLoader,
@@ -31,7 +31,7 @@ from ..core.models import DIFFICULTIES, EVIDENCE_KINDS, EVIDENCE_LABELS, Taxonom
 from ..core.related import Related, RelatedIndex
 from ..core.synonyms import expansions
 from ..core.types import ITEM_TYPES, PRINTABLE, RELATIONS
-from .paper import absolute_links, css_string, qr_data_uri
+from .paper import css_string, qr_data_uri
 
 # What follows an item's own part of its page (its cross-links: item_links.html); no HTML of a
 # contributor keeps a data-pb-* attribute
@@ -62,6 +62,16 @@ class PrintPart:
     article: str
     notes: str
     url: str
+
+
+class PdfDocument(NamedTuple):
+    """One PDF as the site model describes it: a cover (HTML, or None) laid out after the
+    parts, with <!--pb-page:N--> where part N's first page goes, and the cover's base URL;
+    then the parts, each (outline label, HTML document, base URL, item whose it is)."""
+
+    cover: str | None
+    cover_url: str
+    parts: tuple[tuple[str, str, str, str], ...]
 
 
 def fill_in(html: str, later: Sequence[str]) -> str:
@@ -517,32 +527,41 @@ class Renderer:
             notes = notes.whole()
         return PrintPart(article, notes, url)
 
-    def pdf_document(self, items: Sequence[str], parts: Mapping[str, PrintPart]) -> tuple[str, str]:
-        """The whole HTML document of one PDF and its base URL. One item: its article. A
-        playbook's workshop pack: a cover with contents, the playbook's run sheet, then for
-        each template and framework it uses (in its order) the facilitator notes and the
-        participant's sheet, in one document, so that pages are numbered through the pack;
-        each part's links are made absolute from its own page."""
-        first = parts[items[0]]
-        if len(items) == 1:
-            html = self._render(
-                "pdf.html", "", item=self.library.items[items[0]],
-                article=Markup(first.article), pack=None, paper_size=self.paper_size,
-            ).whole()  # fmt: skip
-            return html, first.url
-        pack = [
-            (
-                self.library.items[i],
-                Markup(absolute_links(parts[i].notes, parts[i].url)),
-                Markup(absolute_links(parts[i].article, parts[i].url)),
-            )
-            for i in items[1:]
-        ]
+    def pdf_document(self, items: Sequence[str], parts: Mapping[str, PrintPart]) -> PdfDocument:
+        """What one PDF is made of: each part an HTML document of its own, laid out once and
+        shared by every PDF that holds it (outputs/pdf.py puts them together and numbers the
+        pages through). One item: its article. A playbook's workshop pack: a cover with
+        contents, the playbook's run sheet, then for each template and framework it uses (in
+        its order) the facilitator notes and the participant's sheet, which is the same
+        document as the item's own PDF."""
         playbook = self.library.items[items[0]]
+        if len(items) == 1:
+            return PdfDocument(None, "", (self._pdf_part(playbook.title, playbook, parts),))
+        found = [self._pdf_part("Run sheet: phases, roles, pitfalls", playbook, parts, "run")]
+        for item in (self.library.items[i] for i in items[1:]):
+            if parts[item.id].notes:
+                found.append(
+                    self._pdf_part(f"Facilitator notes: {item.title}", item, parts, "notes")
+                )
+            kind = "participant's sheet" if item.type == "feedback-template" else None
+            label = f"{item.title} ({kind or ITEM_TYPES[item.type].label.lower()})"
+            found.append(self._pdf_part(label, item, parts))
         address = self.page_address(playbook)
-        html = self._render(
-            "pdf.html", "", item=playbook, article=Markup(absolute_links(first.article, first.url)),
-            pack=pack, paper_size=self.paper_size, address=address,
+        cover = self._render(
+            "pdf.html", "", item=playbook, contents=[label for label, *_ in found], pack=True,
+            paper_size=self.paper_size, address=address,
             qr=qr_data_uri(address) if self.site_url else None,
         ).whole()  # fmt: skip
-        return html, first.url
+        return PdfDocument(cover, parts[playbook.id].url, tuple(found))
+
+    def _pdf_part(
+        self, label: str, item: Item, parts: Mapping[str, PrintPart], kind: str = "sheet"
+    ) -> tuple[str, str, str, str]:
+        """One part of a PDF: the item's article ("sheet"; a playbook's run sheet: "run") or
+        its facilitator notes ("notes"), as a document with its outline label."""
+        part = parts[item.id]
+        html = self._render(
+            "pdf.html", "", item=item, article=Markup(part.notes if kind == "notes" else part.article),
+            pack=kind != "sheet", contents=None, paper_size=self.paper_size,
+        ).whole()  # fmt: skip
+        return label, html, part.url, item.id

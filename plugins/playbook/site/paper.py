@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import base64
-import html
 import io
 import re
 from functools import lru_cache
-from urllib.parse import urljoin
 
 from markupsafe import Markup
 
@@ -35,20 +33,3 @@ def qr_data_uri(url: str) -> str:
         buffer, kind="svg", scale=1.6, border=1, xmldecl=False, nl=False
     )
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-_LINK = re.compile(r'(?<=\s)(href|src)="([^"]*)"')
-
-
-def absolute_links(fragment: str, base: str) -> str:
-    """An HTML fragment of ours (attribute values in double quotes, as our templates, Markdown
-    and the HTML filter write them) with its relative href and src made absolute from `base`,
-    so that it keeps its links inside another document. Links within the page (#...) stay."""
-
-    def absolute(found: re.Match[str]) -> str:
-        value = html.unescape(found.group(2))
-        if value.startswith("#") or not value:
-            return found.group()
-        return f'{found.group(1)}="{html.escape(urljoin(base, value))}"'
-
-    return _LINK.sub(absolute, fragment)
