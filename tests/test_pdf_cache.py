@@ -257,3 +257,31 @@ def test_a_refused_cache_folder_stops_the_build_before_the_site_is_touched(proje
     with pytest.raises((Abort, BuildError, PluginError)):
         build_site(project.root)
     assert (site / "marker.txt").is_file(), "the refused build emptied the previous site"
+
+
+def test_pagefind_indexes_while_the_pdfs_are_made(project, caplog, monkeypatch):
+    """Pagefind reads the pages' indexed parts, whole once every page is built: it starts
+    before the PDFs, runs beside them, and its index lands in the site after."""
+    import playbook.mkdocs.build as build
+    from playbook.outputs.search import Indexing
+
+    events: list[str] = []
+
+    class Watched(Indexing):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            events.append("pagefind started")
+
+    original = build.write_pdfs
+
+    def pdfs(*args, **kwargs):
+        events.append("PDFs")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(build, "Indexing", Watched)
+    monkeypatch.setattr(build, "write_pdfs", pdfs)
+    site, _line = _build(project.root, caplog)
+    assert events == ["pagefind started", "PDFs"]
+    assert (site / "pagefind/pagefind-entry.json").is_file()
+    said = [r.getMessage() for r in caplog.records]
+    assert any(m.startswith("search: Pagefind indexed 5 pages") for m in said), said

@@ -45,6 +45,7 @@ from ..outputs.search import (
     OUTPUT as SEARCH_OUTPUT,
 )
 from ..outputs.search import (
+    Indexing,
     IndexSource,
     IndexStats,
     SearchIndexError,
@@ -83,15 +84,16 @@ UNSUPPORTED = {
 EPOCH = (0, 0)  # an output's times set so, MkDocs' dirty build takes the page as modified
 
 
-def _log_indexed(stats: IndexStats | SearchIndexError) -> None:
+def _log_indexed(stats: IndexStats | SearchIndexError, beside: str = "") -> None:
     if isinstance(stats, SearchIndexError):  # serve, in the background: the site still shows
         log.error(f"search: {stats}")
         return
     log.info(
-        "search: Pagefind indexed %d pages (of %d HTML files) in %.1f s",
+        "search: Pagefind indexed %d pages (of %d HTML files) in %.1f s%s",
         stats.pages,
         stats.files,
         stats.seconds,
+        beside,
     )
 
 
@@ -182,6 +184,7 @@ class SiteBuild:
         self.pending: dict[str, tuple[str, ...]] = {}  # deferred fragments, until post_page
         self.ahead: Ahead[Rendered] = Ahead()
         self.index_source: IndexSource | None = None
+        self.indexing: Indexing | None = None  # Pagefind, started before the PDFs
         self.nav: Any = None
         self.plan: Plan | None = None
         for name in self.assets:
@@ -483,6 +486,7 @@ class SiteBuild:
         site = Path(config.site_dir)
         if self.plan is not None and self.session.dirty:
             _remove_gone(site, self.plan.gone)
+        self._start_index(site)
         try:
             if self.options.pdf:
                 self._write_pdfs(config)
@@ -493,6 +497,19 @@ class SiteBuild:
             raise PluginError(
                 f"the site could not be written at {where}: {error.strerror}"
             ) from error
+
+    def _start_index(self, site: Path) -> None:
+        """Start Pagefind on what it reads of the pages (the IndexSource, whole once every page
+        is built), so that it indexes while the PDFs are made; its index goes into the site
+        when `index` has waited for it. Otherwise (no usable source: Pagefind reads the site;
+        or a live preview) it starts in `index`, last."""
+        source = self.index_source
+        if not self.pagefind or not self.session.indexed or self.session.live:
+            return
+        if source is None or source.failed is not None:
+            return
+        with contextlib.suppress(SearchIndexError):  # then `index` starts it, and says why not
+            self.indexing = Indexing(site, source.folder / ".pagefind", source=source.folder)
 
     def index(self, config: Any) -> None:
         """Pagefind reads the finished site: last, after every plugin has written its pages.
@@ -518,7 +535,18 @@ class SiteBuild:
             self.session.indexer.start(site, done=_log_indexed)
             return
         shutil.rmtree(site / SEARCH_OUTPUT, ignore_errors=True)  # a --dirty build's old index
+        indexing, self.indexing = self.indexing, None
         try:
+            if indexing is not None:
+                stats = indexing.wait()
+                shutil.move(indexing.output, site / SEARCH_OUTPUT)
+                beside = [
+                    w
+                    for w, on in (("PDFs", self.options.pdf), ("export", self.options.export))
+                    if on
+                ]
+                _log_indexed(stats, f", beside the {' and '.join(beside)}" if beside else "")
+                return
             if source is not None and source.failed is not None:
                 log.info("search: Pagefind reads the site (%s)", source.failed)
             usable = source is not None and source.failed is None
@@ -528,6 +556,9 @@ class SiteBuild:
 
     def fail(self) -> None:
         self.ahead.close()
+        if self.indexing is not None:
+            self.indexing.stop()
+            self.indexing = None
         if self.index_source is not None:
             self.index_source.close()
             self.index_source = None

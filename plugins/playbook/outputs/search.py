@@ -176,55 +176,73 @@ def index_site(
     on_start: Callable[[subprocess.Popen[str]], None] | None = None,
     source: Path | None = None,
 ) -> IndexStats:
-    """Index the built site at site_dir into `output` (default site_dir/pagefind) with
-    Pagefind's binary, from the `pagefind_bin` wheel (`python -m pagefind`; nothing is
-    downloaded). `source`: the folder Pagefind reads instead of site_dir (an IndexSource's).
-    `on_start` is handed the indexer's process, which may be terminated.
+    """Index the built site at site_dir into `output` (default site_dir/pagefind): see
+    Indexing, started and waited for."""
+    indexing = Indexing(site_dir, output, source)
+    if on_start is not None:
+        on_start(indexing.process)
+    return indexing.wait()
+
+
+class Indexing:
+    """Pagefind indexing a site into `output` (default site_dir/pagefind), with the binary of
+    the `pagefind_bin` wheel (`python -m pagefind`; nothing is downloaded): started when made,
+    so that a build can do other work until it needs the index (`wait`). `source`: the folder
+    Pagefind reads instead of site_dir (an IndexSource's, complete once every page is built).
 
     Not through Pagefind's Python API (pagefind.index.PagefindIndex): it runs the same binary
     as a service and terminates it as soon as the service answers "files written", and under
     load some files are still being written then (an empty pagefind-entry.json in 2 runs of 20
     on this machine with its two cores busy). The command exits once everything is on disk."""
-    site_dir = site_dir.resolve()
-    output = output or site_dir / OUTPUT
-    command = [sys.executable, "-m", "pagefind", "--site", str(source or site_dir)]
-    command += ["--output-path", str(output)]
-    for selector in NOT_INDEXED:
-        command += ["--exclude-selectors", selector]
-    started = time.perf_counter()
-    try:
-        # cwd: the site, so that no pagefind.yml of the project changes what is indexed
-        process = subprocess.Popen(
-            command, cwd=site_dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
-    except OSError as error:
-        raise SearchIndexError(f"Pagefind could not be started: {error}") from error
-    if on_start is not None:
-        on_start(process)
-    said = process.communicate()[0].strip()
-    if process.returncode != 0:
-        if "Could not find pagefind binary" in said:
+
+    def __init__(self, site_dir: Path, output: Path | None = None, source: Path | None = None):
+        self.site_dir = site_dir.resolve()
+        self.output = output or self.site_dir / OUTPUT
+        command = [sys.executable, "-m", "pagefind", "--site", str(source or self.site_dir)]
+        command += ["--output-path", str(self.output)]
+        for selector in NOT_INDEXED:
+            command += ["--exclude-selectors", selector]
+        self.started = time.perf_counter()
+        try:
+            # cwd: the site, so that no pagefind.yml of the project changes what is indexed
+            self.process = subprocess.Popen(
+                command, cwd=self.site_dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                text=True,
+            )  # fmt: skip
+        except OSError as error:
+            raise SearchIndexError(f"Pagefind could not be started: {error}") from error
+
+    def wait(self) -> IndexStats:
+        said = self.process.communicate()[0].strip()
+        if self.process.returncode != 0:
+            if "Could not find pagefind binary" in said:
+                raise SearchIndexError(
+                    "Pagefind's binary was not found: install the project with its "
+                    "dependencies (pip install -e .), which bring pagefind[bin]"
+                )
+            last = "\n".join(said.splitlines()[-12:])
             raise SearchIndexError(
-                "Pagefind's binary was not found: install the project with its dependencies "
-                "(pip install -e .), which bring pagefind[bin]"
+                f"Pagefind could not index {self.site_dir} (exit {self.process.returncode}):"
+                f"\n{last}"
             )
-        last = "\n".join(said.splitlines()[-12:])
-        raise SearchIndexError(
-            f"Pagefind could not index {site_dir} (exit {process.returncode}):\n{last}"
+        entry = self.output / "pagefind-entry.json"
+        if not (self.output / "pagefind.js").is_file() or not entry.is_file():
+            raise SearchIndexError(f"Pagefind wrote no index into {self.output}:\n{said[-2000:]}")
+        for name in UNUSED:
+            (self.output / name).unlink(missing_ok=True)
+        languages = json.loads(entry.read_text(encoding="utf-8")).get("languages", {})
+        pages = sum(int(language.get("page_count", 0)) for language in languages.values())
+        found = _FOUND.search(said)
+        return IndexStats(
+            files=int(found.group(1)) if found else 0,
+            pages=pages,
+            seconds=time.perf_counter() - self.started,
         )
-    entry = output / "pagefind-entry.json"
-    if not (output / "pagefind.js").is_file() or not entry.is_file():
-        raise SearchIndexError(f"Pagefind wrote no index into {output}:\n{said[-2000:]}")
-    for name in UNUSED:
-        (output / name).unlink(missing_ok=True)
-    languages = json.loads(entry.read_text(encoding="utf-8")).get("languages", {})
-    pages = sum(int(language.get("page_count", 0)) for language in languages.values())
-    found = _FOUND.search(said)
-    return IndexStats(
-        files=int(found.group(1)) if found else 0,
-        pages=pages,
-        seconds=time.perf_counter() - started,
-    )
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+        self.process.communicate()
 
 
 class BackgroundIndexer:
