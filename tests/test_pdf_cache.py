@@ -62,8 +62,21 @@ def _fresh_plugin(monkeypatch):
     monkeypatch.setattr(PlaybookPlugin, "on_startup", startup)
 
 
-def test_a_second_build_renders_nothing_and_publishes_the_same_bytes(project, caplog):
+def test_a_second_build_renders_nothing_and_publishes_the_same_bytes(
+    project, caplog, monkeypatch
+):
+    writers = []
+    original = pdf.PdfWriter.write
+
+    def watch(self, *args, **kwargs):
+        writers.append(self)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(pdf.PdfWriter, "write", watch)
     site, line = _build(project.root, caplog)
+    # a build writes each PDF as soon as it has it and holds none (only `mkdocs serve` keeps
+    # them in memory, for its next rebuild)
+    assert len(writers) == 1 and writers[0]._memory == {}
     assert _counts(line) == (3, 0)
     first = _pdfs(site)
     entries = list((project.root / ".cache/playbook/pdf").glob("*.pdfcache"))
@@ -181,6 +194,7 @@ def test_workers_and_one_process_write_the_same_bytes_as_a_plain_render(
     parts, and the same PDFs put together from them."""
     project.write("mkdocs.yml", _with("      pdf_workers: 2\n"))
     monkeypatch.setattr(pdf, "MIN_DOCUMENTS_PER_WORKER", 1)
+    monkeypatch.setattr(pdf, "CHUNK", 1)  # a message per task: results come back in turns
     documents: dict = {}
     original = pdf.write_pdfs
 

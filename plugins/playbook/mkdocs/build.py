@@ -586,6 +586,7 @@ class SiteBuild:
                 functools.partial(self.renderer.pdf_document, parts=self.session.documents),
                 cache=self.pdf_cache,
                 workers=worker_count(self.options.pdf_workers),
+                keep=self.session.serving,  # for the next rebuild
             )
         except PdfError as error:
             raise PluginError(f"PDFs: {error}") from error

@@ -328,13 +328,14 @@ class _Renderer:
         """Each PDF from its parts: the cover laid out with the page each part starts on, the
         parts after it (each under its label in the PDF's outline, when there is a cover),
         and every page but the cover's numbered "n / total"."""
-        from pypdf import PdfReader, PdfWriter
+        import pypdf
+        from pypdf import PdfReader
 
         results = []
         for job in assemblies:
             readers = [PdfReader(io.BytesIO(data)) for _label, data in job.parts]
             refused: list[str] = []
-            writer = PdfWriter()
+            writer = pypdf.PdfWriter()
             cover_pages = 0
             if job.cover is not None:
                 cover = self._cover(
@@ -491,82 +492,106 @@ class PdfWriter:
         salt: str = "",
         cache: PdfCache | None = None,
         workers: int = 1,
+        keep: bool = False,
     ) -> PdfStats:
         """Write every job's PDF into site_dir. `salt` joins every key (the stylesheets and
-        WeasyPrint's version), so that a change in either renders everything again."""
+        WeasyPrint's version), so that a change in either renders everything again. `keep`:
+        hold what this build used in memory for the next (a `mkdocs serve` session); else a
+        PDF is written as soon as it is found or made and not held, so that a build's memory
+        does not grow with the library's PDFs."""
         cache = cache or PdfCache(None, 0)
         stats = PdfStats()
-        found: dict[str, tuple[bytes, dict[str, list[str]]]] = {}
+        used: dict[str, tuple[bytes, dict[str, list[str]]]] = {}  # for the next build, if kept
+        reported: set[str] = set()  # a template's image refused in its PDF and in a pack: once
 
-        def known(key: str) -> bool:
-            entry = found.get(key) or self._memory.get(key) or cache.get(key)
-            if entry is not None:
-                found[key] = entry
-            return entry is not None
+        def find(key: str) -> tuple[bytes, dict[str, list[str]]] | None:
+            entry = self._memory.get(key) or cache.get(key)
+            if entry is not None and keep:
+                used[key] = entry
+            return entry
 
         def digest(*values: str) -> str:
             return hashlib.sha256("\0".join((salt, *values)).encode()).hexdigest()
 
-        job_keys, wanted = [], {}
+        def publish(key: str, entry: tuple[bytes, dict[str, list[str]]]) -> None:
+            data, refused = entry
+            for job in by_key[key]:
+                self._put(site_dir, job.path, data)
+                stats.written += 1
+            for item_id, urls in refused.items():
+                fresh = [u for u in urls if u not in reported]
+                reported.update(fresh)
+                if fresh:
+                    stats.refused.setdefault(item_id, []).extend(fresh)
+
+        by_key: dict[str, list[PdfJob]] = {}
+        wanted: dict[str, tuple[PdfJob, Any, list[str]]] = {}
         for job in jobs:
             cover, cover_url, parts = documents[job.path]
             part_keys = [digest("part", html, url) for _label, html, url, _item in parts]
             key = digest("pdf", job.title, cover or "", cover_url, *part_keys)
-            job_keys.append(key)
-            if key in wanted:
-                continue
-            if known(key):
+            by_key.setdefault(key, []).append(job)
+            if len(by_key[key]) == 1:
+                wanted[key] = (job, documents[job.path], part_keys)
+        for key in list(wanted):
+            entry = find(key)
+            if entry is not None:
+                publish(key, entry)
                 stats.reused += 1
-            else:
-                wanted[key] = (job, cover, cover_url, parts, part_keys)
-        tasks = {
-            part_key: _Task(part_key, html, url, item_id)
-            for _job, _cover, _url, parts, part_keys in wanted.values()
-            for (_label, html, url, item_id), part_key in zip(parts, part_keys, strict=True)
-            if not known(part_key)
-        }
+                del wanted[key]
+        # the parts of the PDFs to put together: from memory or the disk, else laid out
+        parts_found: dict[str, tuple[bytes, dict[str, list[str]]]] = {}
+        tasks: dict[str, _Task] = {}
+        for _job, (_cover, _url, parts), part_keys in wanted.values():
+            for (_label, html, url, item_id), part_key in zip(parts, part_keys, strict=True):
+                if part_key in parts_found or part_key in tasks:
+                    continue
+                entry = find(part_key)
+                if entry is None:
+                    tasks[part_key] = _Task(part_key, html, url, item_id)
+                else:
+                    parts_found[part_key] = entry
         with _Pool(site_dir, base_url, workers, len(tasks) + len(wanted), stats) as pool:
             for key, data, refused in pool.run(list(tasks.values())):
-                found[key] = (data, refused)
+                parts_found[key] = (data, refused)
+                if keep:
+                    used[key] = (data, refused)
                 cache.put(key, data, refused)
                 stats.laid_out += 1
-            assemblies = [
+            assemblies = (
                 _Assembly(
                     key,
                     job.title,
                     cover,
                     cover_url,
                     job.items[0],
-                    tuple((label, found[k][0]) for (label, *_), k in zip(parts, keys, strict=True)),
+                    tuple(
+                        (label, parts_found[k][0])
+                        for (label, *_), k in zip(parts, keys, strict=True)
+                    ),
                 )  # fmt: skip
-                for key, (job, cover, cover_url, parts, keys) in wanted.items()
-            ]
-            for key, data, refused in pool.run(assemblies):
-                job, *_rest, keys = wanted[key]
-                for part_key in keys:  # what a part's fetcher refused, the PDF reports
-                    for item_id, urls in found[part_key][1].items():
+                for key, (job, (cover, cover_url, parts), keys) in wanted.items()
+            )
+            for key, data, refused in pool.run(list(assemblies)):
+                for part_key in wanted[key][2]:  # what a part's fetcher refused, the PDF reports
+                    for item_id, urls in parts_found[part_key][1].items():
                         refused.setdefault(item_id, []).extend(urls)
-                found[key] = (data, refused)
                 cache.put(key, data, refused)
+                publish(key, (data, refused))
+                if keep:
+                    used[key] = (data, refused)
                 stats.rendered += 1
-        root = site_dir.resolve()
-        reported: set[str] = set()  # a template's image refused in its PDF and in a pack: once
-        for job, key in zip(jobs, job_keys, strict=True):
-            data, refused = found[key]
-            target = site_dir / job.path
-            if not target.resolve().is_relative_to(root):  # never elsewhere
-                raise OutsideSite(f"{job.path} is not a path inside the site")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-            stats.written += 1
-            for item_id, urls in refused.items():
-                fresh = [u for u in urls if u not in reported]
-                reported.update(fresh)
-                if fresh:
-                    stats.refused.setdefault(item_id, []).extend(fresh)
-        self._memory = found  # what this build used: a long serve session stays bounded
+        self._memory = used if keep else {}  # a long serve session stays bounded
         cache.trim()
         return stats
+
+    @staticmethod
+    def _put(site_dir: Path, path: str, data: bytes) -> None:
+        target = site_dir / path
+        if not target.resolve().is_relative_to(site_dir.resolve()):  # never elsewhere
+            raise OutsideSite(f"{path} is not a path inside the site")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
 
 
 class _Pool:
@@ -606,23 +631,31 @@ class _Pool:
             self.pool.shutdown(cancel_futures=True)
 
     def run(self, tasks: Sequence[_Task | _Assembly]) -> Iterator[Result]:
+        """The results of the tasks, as they come: in chunks of about CHUNK tasks, the largest
+        first, so that no message between processes, and no list of results, holds more than
+        a few PDFs, and a worker that is done takes the next chunk."""
         if not tasks:
             return
+        chunks = _chunks(tasks, max(self.workers, -(-len(tasks) // CHUNK)))
         if self.pool is None:
             if self.renderer is None:
                 self.renderer = _Renderer(*self.args)
-            yield from _run(self.renderer, tasks)
+            for chunk in chunks:
+                yield from _run(self.renderer, chunk)
             return
         from concurrent.futures.process import BrokenProcessPool
 
         try:
-            for results in self.pool.map(_work, _chunks(tasks, self.workers)):
+            for results in self.pool.map(_work, chunks):
                 yield from results
         except BrokenProcessPool as error:
             raise PdfError(
                 "a process rendering PDFs stopped before it finished (out of memory?); "
                 "set pdf_workers: 1 in the playbook plugin's options to render in one process"
             ) from error
+
+
+CHUNK = 12  # tasks per message to a worker
 
 
 class PdfError(RuntimeError):
@@ -648,8 +681,9 @@ def write_pdfs(
     *,
     cache: PdfCache | None = None,
     workers: int = 1,
+    keep: bool = False,
 ) -> PdfStats:
-    """Every job's PDF into the finished site; `compose` gives what a job's PDF is made of
+    """Every job's PDF into the finished site (`keep`: see PdfWriter.write); `compose` gives what a job's PDF is made of
     (the site model's Renderer.pdf_document): a cover (HTML with page marks, or None), its
     base URL, and the parts, each (outline label, HTML document, base URL, item id). A change
     of the print styles, WeasyPrint or pypdf renders everything again (the paper size is in
@@ -664,4 +698,6 @@ def write_pdfs(
     )
     styles = hashlib.sha256(styles).hexdigest()
     salt = f"{styles}\0{metadata.version('weasyprint')}\0{metadata.version('pypdf')}"
-    return writer.write(site, base_url, documents, jobs, salt=salt, cache=cache, workers=workers)
+    return writer.write(
+        site, base_url, documents, jobs, salt=salt, cache=cache, workers=workers, keep=keep
+    )
