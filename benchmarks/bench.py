@@ -22,8 +22,9 @@ three times; the seconds from saving to the new title on its page and on its pla
 (a backlink, on another page), with the fast preview and with `fast_preview: false`.
 `pdf`: the default configuration (PDFs on) as issue #21 measures it: cold (no PDF cache),
 warm with no change and warm after editing one case study and one template, and PDFs off,
-against the plain build; the PDF stage in documents per second per core; the peak memory of
-the build and every process it started, summed.
+against the plain build; the PDF stage in PDFs per second per core (and the parts it laid out
+for them: sheets, notes and run sheets; covers are laid out as a PDF is put together); the
+peak memory of the build and every process it started, summed.
 `zensical`: issue #17: `playbook build --builder zensical` beside `playbook build` (MkDocs)
 and beside each builder's plain build of the same Markdown (see bench_zensical).
 `search`: each library built with `search: pagefind` and with `search: material`, and the
@@ -325,22 +326,24 @@ def _pss(proc: Path) -> int:
     return 0
 
 
-PDF_LINE = re.compile(r"PDFs: (\d+) written in ([\d.]+) s \((\d+) rendered in (\d+)")
+PDF_LINE = re.compile(
+    r"PDFs: (\d+) written in ([\d.]+) s \((\d+) rendered in (\d+) .*; (\d+) parts? laid out\)"
+)
 
 
 def bench_pdf(sizes: list[int], workdir: Path, repeat: int, other_plugins: bool) -> None:
     """Issue #21: the default build (PDFs on, `plugins: [search, playbook]`) against a plain
     Material build of the same Markdown: cold (no PDF cache), warm with no change, warm after
     editing one case study and one template; and with PDFs off. Best of `repeat` each; the
-    PDF stage of the cold build in PDFs (each one HTML document) per second per core; the peak
-    of all processes."""
+    PDF stage of the cold build in PDFs put together per second per core, with the parts laid
+    out for them; the peak of all processes."""
     mkdocs = str(Path(sys.executable).with_name("mkdocs"))
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     cores = len(os.sched_getaffinity(0))
     print(
         "| items | plain (s) | default, cold (s) | ratio | warm, no change (s) | ratio "
         "| warm, 1 case + 1 template edited (s) | ratio | PDFs off (s) | ratio "
-        "| PDFs | PDF stage, cold (s) | PDFs/s/core | peak, cold (MiB) |"
+        "| PDFs (parts laid out) | PDF stage, cold (s) | PDFs/s/core | peak, cold (MiB) |"
     )
     print(
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
@@ -391,16 +394,17 @@ def bench_pdf(sizes: list[int], workdir: Path, repeat: int, other_plugins: bool)
         best = {name: min(found) for name, found in runs.items()}
         plain_s = best["plain"][0]
         stage = PDF_LINE.search(best["cold"][2])
-        written, stage_s, documents, workers = (
-            (int(stage.group(1)), float(stage.group(2)), int(stage.group(3)), int(stage.group(4)))
+        written, stage_s, documents, workers, parts = (
+            (int(stage.group(1)), float(stage.group(2)), int(stage.group(3)), int(stage.group(4)),
+             int(stage.group(5)))
             if stage
-            else (0, float("nan"), 0, 1)
-        )
+            else (0, float("nan"), 0, 1, 0)
+        )  # fmt: skip
         cells = [f"{size:,}", f"{plain_s:.1f}"]
         for name in ("cold", "warm", "edited", "off"):
             cells += [f"{best[name][0]:.1f}", f"{best[name][0] / plain_s:.2f}"]
         cells += [
-            f"{written}",
+            f"{written:,} ({parts:,})",
             f"{stage_s:.1f}",
             f"{documents / stage_s / min(workers, cores):.1f}" if stage_s else "",
             f"{best['cold'][1] / 2**20:.0f}",
