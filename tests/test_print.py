@@ -26,6 +26,16 @@ WITH_URL = MKDOCS_YML.replace(
 TEMPLATE_PDF = "playbooks/review-form/review-form.pdf"
 FRAMEWORK_PDF = "playbooks/circle-milestones/circle-milestones.pdf"
 PACK_PDF = "playbooks/peer-circles/peer-circles-workshop-pack.pdf"
+# the pack's parts after its cover, in the order the playbook lists what it uses
+PACK_PARTS = [
+    "Run sheet: phases, roles, pitfalls",
+    "Facilitator notes: Quarterly check-in",
+    "Quarterly check-in (participant's sheet)",
+    "Facilitator notes: Circle milestones",
+    "Circle milestones (milestone framework)",
+    "Facilitator notes: Review form",
+    "Review form (participant's sheet)",
+]
 
 SIX_SECTIONS = """\
 ---
@@ -195,15 +205,7 @@ def test_a_workshop_pack_opens_with_a_cover_and_contents_and_numbers_pages_throu
     # the contents, in the order the playbook lists what it uses, each with its page
     entries = re.findall(r"\d+\. ([A-Z][^.]*?) ?(?:\. )+\.? ?(\d+)", cover)
     titles = [title.strip() for title, _page in entries]
-    assert titles == [
-        "Run sheet: phases, roles, pitfalls",
-        "Facilitator notes: Quarterly check-in",
-        "Quarterly check-in (participant's sheet)",
-        "Facilitator notes: Circle milestones",
-        "Circle milestones (milestone framework)",
-        "Facilitator notes: Review form",
-        "Review form (participant's sheet)",
-    ], cover
+    assert titles == PACK_PARTS, cover
     starts = {title: int(page) for title, page in entries}
     assert list(starts.values()) == sorted(starts.values())
     # each part starts on the page the contents give
@@ -249,15 +251,7 @@ def test_a_packs_outline_leads_to_each_part_and_its_sheets_are_the_items_own(pri
                if not isinstance(item, list)]  # fmt: skip
     assert entries[0] == ("Peer circles", 0)  # the cover's title
     entries = entries[1:]
-    assert [title for title, _page in entries] == [
-        "Run sheet: phases, roles, pitfalls",
-        "Facilitator notes: Quarterly check-in",
-        "Quarterly check-in (participant's sheet)",
-        "Facilitator notes: Circle milestones",
-        "Circle milestones (milestone framework)",
-        "Facilitator notes: Review form",
-        "Review form (participant's sheet)",
-    ]
+    assert [title for title, _page in entries] == PACK_PARTS
     cover = text_of(printed / PACK_PDF, 1)
     for title, page in entries:  # the outline's page (from 0) is the contents' (from 1)
         assert re.search(rf"{re.escape(title)} ?(?:\. )+\.? ?{page + 1}\b", cover), title
