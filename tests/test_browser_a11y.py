@@ -295,3 +295,19 @@ def test_no_page_of_the_library_is_wider_than_a_phone(bundled, base, browser, li
     )
     assert labels == ['"Measure"', '"Before"', '"After"', '"Timeframe"']
     page.close()
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_cards_line_up_with_the_heading_above_them(bundled, base, browser, width):
+    """A hub's cards start where its headings start: Material indents every list item of
+    the content (`[dir=ltr] .md-typeset ul li`), which the cards' own rule must outweigh."""
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(base + "competencies/coaching-others/")
+    edges = page.evaluate(
+        """() => [document.querySelector('.md-content h1').getBoundingClientRect().left,
+                  ...[...document.querySelectorAll('ul.pb-cards > li')].map(
+                      li => li.getBoundingClientRect().left)]"""
+    )
+    page.close()
+    heading, first, *_rest = edges
+    assert abs(first - heading) < 1, edges
