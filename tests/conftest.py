@@ -251,3 +251,21 @@ def bundled_site(tmp_path_factory) -> Path:
     with pytest.MonkeyPatch.context() as env:
         env.setenv("PLAYBOOK_PDF", "false")  # mkdocs.yml: pdf: !ENV [PLAYBOOK_PDF, true]
         return build_site(root, strict=True, site_dir=str(tmp_path_factory.mktemp("bundled-site")))
+
+
+@pytest.fixture(scope="session")
+def bundled_base(bundled_site: Path):
+    """The URL the bundled site is served at, on loopback, for the whole run."""
+    from browser import serve
+
+    with serve(bundled_site) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless, for the tests of one module."""
+    from browser import chromium
+
+    with chromium() as launched:
+        yield launched

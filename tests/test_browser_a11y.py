@@ -14,7 +14,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from browser import chromium, serve
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -44,15 +43,8 @@ def library_json(bundled: Path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def base(bundled: Path):
-    with serve(bundled) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
+def base(bundled_base: str) -> str:
+    return bundled_base
 
 
 @pytest.fixture(scope="module")

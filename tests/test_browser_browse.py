@@ -211,15 +211,8 @@ def taxonomy(bundled: Path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def base(bundled: Path):
-    with serve(bundled) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
+def base(bundled_base: str) -> str:
+    return bundled_base
 
 
 @pytest.fixture

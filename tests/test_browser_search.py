@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlparse
 
 import pytest
-from browser import chromium, measure_search, serve
+from browser import measure_search, serve
 from conftest import build_site
 from playbook.core.synth import generate
 from playwright.sync_api import expect
@@ -40,12 +40,6 @@ def material_site(library: Path) -> Path:
         site_dir=str(library / "site-material"),
         plugins=["search", {"playbook": {"search": "material", "pdf": False}}],
     )
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")
