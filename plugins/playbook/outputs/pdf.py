@@ -299,10 +299,11 @@ class _Renderer:
         self.fonts = FontConfiguration()
         fetch = site_fetcher(self.site_dir, base_url, [])
         with _quiet():  # the screen rules WeasyPrint skips (sticky, overflow) are expected
-            self.sheets = [
+            self.print_sheets = [
                 CSS(url=f"{base_url}{STYLE_DIR}/{name}", url_fetcher=fetch, font_config=self.fonts)
                 for name in PRINT_STYLES
-            ] + [CSS(string=UNNUMBERED, font_config=self.fonts)]
+            ]
+        self.sheets = [*self.print_sheets, CSS(string=UNNUMBERED, font_config=self.fonts)]
         self._numbers: dict[tuple[tuple[float, float], ...], bytes] = {}
 
     def _layout(self, html: str, url: str, refused: list[str]) -> Any:
@@ -366,8 +367,7 @@ class _Renderer:
         for _attempt in range(3):
             starts = [str(length + 1 + sum(counts[:n])) for n in range(len(counts))]
             filled = PAGE_MARK.sub(functools.partial(_start, starts), html)
-            with _quiet():
-                document = self._layout(filled, url, refused)
+            document = self._layout(filled, url, refused)
             if len(document.pages) == length:
                 break
             length = len(document.pages)
@@ -375,9 +375,9 @@ class _Renderer:
             return PdfReader(io.BytesIO(document.write_pdf()))
 
     def _page_numbers(self, sizes: tuple[tuple[float, float], ...]) -> bytes:
-        """Pages of the given sizes (in points) that carry nothing but their number at the top
-        right, as print.css places it: drawn over the pages of a PDF put together. Kept for
-        the build: most PDFs share a few page counts."""
+        """Pages of the given sizes (in points) that carry nothing but their number, laid out
+        by the print stylesheets (whose @page puts it at the top right): drawn over the pages
+        of a PDF put together. Kept for the build: most PDFs share a few page counts."""
         if sizes not in self._numbers:
             from weasyprint import CSS, HTML
 
@@ -390,10 +390,12 @@ class _Renderer:
                 f'<div class="s{kinds.index(size)}" style="break-before: page"></div>'
                 for size in sizes
             )
-            numbers = CSS(string=f"{NUMBERS}{style}", font_config=self.fonts)
+            # the page's own content shows through: print.css paints the body white
+            clear = "html, body { background: transparent !important; }"
+            sized = CSS(string=f"@media print {{ {style} {clear} }}", font_config=self.fonts)
             self._numbers[sizes] = (
                 HTML(string=f"<!doctype html><html><body>{pages}</body></html>")
-                .render(stylesheets=[numbers], font_config=self.fonts)
+                .render(stylesheets=[*self.print_sheets, sized], font_config=self.fonts)
                 .write_pdf()
             )
         return self._numbers[sizes]
@@ -401,13 +403,6 @@ class _Renderer:
 
 def _start(starts: list[str], found: re.Match[str]) -> str:
     return starts[int(found[1]) - 1]
-
-
-# The page number's box: print.css's @page margins and its top-right box
-NUMBERS = (
-    "@page { margin: 8mm 14mm 19mm; @top-right { content: counter(page) ' / ' counter(pages);"
-    " font: 7.5pt 'DejaVu Sans', Arial, sans-serif; color: #555; } }"
-)
 
 
 @contextlib.contextmanager
@@ -693,9 +688,7 @@ def write_pdfs(
     documents = {job.path: compose(job.items) for job in jobs}
 
     assets = resources.files("playbook") / "assets"
-    styles = (
-        b"".join((assets / n).read_bytes() for n in PRINT_STYLES) + (UNNUMBERED + NUMBERS).encode()
-    )
+    styles = b"".join((assets / n).read_bytes() for n in PRINT_STYLES) + UNNUMBERED.encode()
     styles = hashlib.sha256(styles).hexdigest()
     salt = f"{styles}\0{metadata.version('weasyprint')}\0{metadata.version('pypdf')}"
     return writer.write(
