@@ -19,8 +19,9 @@ apt_ensure() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# WeasyPrint (the PDFs) draws text with Pango; DejaVu is the printed pages' font
-apt_ensure libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+# WeasyPrint (the PDFs) draws text with Pango; DejaVu is the printed pages' font; HarfBuzz's
+# subsetter cuts the fonts it embeds three times as fast as fontTools, its fallback
+apt_ensure libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core libharfbuzz-subset0
 
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv 2>/dev/null || { apt_ensure python3-venv && rm -rf .venv && python3 -m venv .venv; }

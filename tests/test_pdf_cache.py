@@ -285,6 +285,9 @@ def test_pagefind_indexes_while_the_pdfs_are_made(project, caplog, monkeypatch):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             events.append("pagefind started")
+            outputs.append(self.output)
+
+    outputs: list[Path] = []
 
     original = build.write_pdfs
 
@@ -297,5 +300,46 @@ def test_pagefind_indexes_while_the_pdfs_are_made(project, caplog, monkeypatch):
     site, _line = _build(project.root, caplog)
     assert events == ["pagefind started", "PDFs"]
     assert (site / "pagefind/pagefind-entry.json").is_file()
+    # written into the site and renamed into place when whole, not copied from elsewhere
+    assert outputs == [site.resolve() / ".pagefind-next"] and not outputs[0].exists()
     said = [r.getMessage() for r in caplog.records]
     assert any(m.startswith("search: Pagefind indexed 5 pages") for m in said), said
+
+
+def test_a_failed_index_leaves_no_half_written_index_in_the_site(project, caplog, monkeypatch):
+    from playbook.outputs.search import Indexing, SearchIndexError
+
+    def fail(self):
+        self.process.wait()  # Pagefind has written what it wrote
+        assert (self.output / "pagefind-entry.json").is_file()
+        raise SearchIndexError("Pagefind failed, for the test")
+
+    monkeypatch.setattr(Indexing, "wait", fail)
+    with pytest.raises((Abort, BuildError, PluginError)):
+        build_site(project.root)
+    assert "Pagefind failed, for the test" in caplog.text
+    site = project.root / "site"
+    assert not (site / ".pagefind-next").exists() and not (site / "pagefind").exists()
+
+
+def test_fonts_are_cut_by_harfbuzz_and_a_machine_without_it_is_told(monkeypatch):
+    """HarfBuzz's subsetter (installed by scripts/bootstrap.sh) cuts the fonts a PDF embeds
+    three times as fast as fontTools, WeasyPrint's fallback: a build without it says so, after
+    its summary, without a warning (the PDFs are right)."""
+    assert not pdf.subsets_fonts_slowly(), "install libharfbuzz-subset0 (scripts/bootstrap.sh)"
+    stats = pdf.PdfStats(rendered=1, written=1, slow_fonts=True)
+    warnings, summary = pdf.report(stats, PdfCache(None, 0), None, 2.0)  # no refused URL: no item looked up
+    assert warnings == []
+    assert summary.startswith("PDFs: 1 written in 2.0 s") and "libharfbuzz-subset0" in summary
+    stats.slow_fonts = False
+    assert "libharfbuzz" not in pdf.report(stats, PdfCache(None, 0), None, 2.0)  # no refused URL: no item looked up[1]
+
+    # told by WeasyPrint's own warning, which it gives when it falls back to fontTools
+    import weasyprint.pdf.fonts as fonts
+
+    def fallback(self, to_unicode, hinting):
+        logging.getLogger("weasyprint").warning("Using fontTools instead of HarfBuzz-Subset")
+        self._fonttools_subset(to_unicode, hinting)
+
+    monkeypatch.setattr(fonts.Font, "subset", fallback)
+    assert pdf.subsets_fonts_slowly()

@@ -35,6 +35,7 @@ from pathlib import Path
 
 ENGINES = ("pagefind", "material")
 OUTPUT = "pagefind"  # the bundle's folder in the site: /pagefind/pagefind.js
+NEXT = ".pagefind-next"  # in the site: an index being written, renamed to OUTPUT when whole
 # Not this page's own text: other items' cards and the cases a playbook was applied in, the
 # download button, the facts' labels, the headings' permalink signs.
 NOT_INDEXED = (
@@ -240,9 +241,11 @@ class Indexing:
         )
 
     def stop(self) -> None:
+        """Stop Pagefind and delete what it wrote: an index cut short."""
         if self.process.poll() is None:
             self.process.terminate()
         self.process.communicate()
+        shutil.rmtree(self.output, ignore_errors=True)
 
 
 class BackgroundIndexer:
@@ -271,7 +274,7 @@ class BackgroundIndexer:
 
     def _run(self, site_dir: Path, done: Callable[[IndexStats | SearchIndexError], None]) -> None:
         fresh, old, live = (
-            site_dir / ".pagefind-next",
+            site_dir / NEXT,
             site_dir / ".pagefind-old",
             site_dir / OUTPUT,
         )
