@@ -242,6 +242,12 @@ def test_the_ci_workflow_keeps_the_cache_folder():
     assert names.index(kept["name"]) < names.index("Build site")
     ignored = (workflow.parents[2] / ".gitignore").read_text(encoding="utf-8").split()
     assert ".cache/" in ignored
+    # the Debian packages the PDFs need, as scripts/bootstrap.sh installs them, before the build
+    bootstrap = (workflow.parents[2] / "scripts/bootstrap.sh").read_text(encoding="utf-8")
+    (line,) = [x for x in bootstrap.splitlines() if x.startswith("apt_ensure libpango")]
+    (system,) = [s for s in steps if "apt-get install" in str(s.get("run", ""))]
+    assert set(line.split()[1:]) <= set(system["run"].split())
+    assert names.index(system["name"]) < names.index("Build site")
 
 
 def test_chunks_hold_every_pdf_once_and_balance_the_work():
