@@ -515,7 +515,7 @@ class PdfWriter:
         self,
         site_dir: Path,
         base_url: str,
-        documents: dict[str, Any],  # job path -> its PdfDocument (site model): cover, parts
+        compose: Callable[[tuple[str, ...]], Any],  # a job's items -> cover, cover URL, parts
         jobs: Sequence[PdfJob],
         *,
         salt: str = "",
@@ -527,7 +527,8 @@ class PdfWriter:
         WeasyPrint's version), so that a change in either renders everything again. `keep`:
         hold what this build used in memory for the next (a `mkdocs serve` session); else a
         PDF is written as soon as it is found or made and not held, so that a build's memory
-        does not grow with the library's PDFs."""
+        does not grow with the library's PDFs. A job is composed when its turn comes, and only
+        what is to be made is kept: one string per part, however many PDFs hold it."""
         cache = cache or PdfCache(None, 0)
         stats = PdfStats()
         used: dict[str, tuple[bytes, dict[str, list[str]]]] = {}  # for the next build, if kept
@@ -542,9 +543,9 @@ class PdfWriter:
         def digest(*values: str) -> str:
             return hashlib.sha256("\0".join((salt, *values)).encode()).hexdigest()
 
-        def publish(key: str, entry: tuple[bytes, dict[str, list[str]]]) -> None:
+        def publish(jobs: list[PdfJob], entry: tuple[bytes, dict[str, list[str]]]) -> None:
             data, refused = entry
-            for job in by_key[key]:
+            for job in jobs:
                 self._put(site_dir, job.path, data)
                 stats.written += 1
             for item_id, urls in refused.items():
@@ -553,41 +554,45 @@ class PdfWriter:
                 if fresh:
                     stats.refused.setdefault(item_id, []).extend(fresh)
 
-        by_key: dict[str, list[PdfJob]] = {}
-        wanted: dict[str, tuple[PdfJob, Any, list[str]]] = {}
+        by_key: dict[str, list[PdfJob]] = {}  # the jobs of the PDFs to make, by PDF key
+        # the PDFs to make, by key: the job, its cover and cover URL, its parts' labels and keys
+        wanted: dict[str, tuple[PdfJob, str | None, str, list[str], list[str]]] = {}
+        sources: dict[str, tuple[str, str, str]] = {}  # part key -> HTML, URL, item: one copy
         for job in jobs:
-            cover, cover_url, parts = documents[job.path]
+            cover, cover_url, parts = compose(job.items)
             part_keys = [digest("part", html, url) for _label, html, url, _item in parts]
             key = digest("pdf", job.title, cover or "", cover_url, *part_keys)
-            by_key.setdefault(key, []).append(job)
-            if len(by_key[key]) == 1:
-                wanted[key] = (job, documents[job.path], part_keys)
-        for key in list(wanted):
+            if key in wanted:  # the same PDF at another path
+                by_key[key].append(job)
+                continue
             entry = find(key)
             if entry is not None:
-                publish(key, entry)
+                publish([job], entry)
                 stats.reused += 1
-                del wanted[key]
+                continue
+            for (_label, html, url, item_id), part_key in zip(parts, part_keys, strict=True):
+                sources.setdefault(part_key, (html, url, item_id))
+            by_key[key] = [job]
+            wanted[key] = (job, cover, cover_url, [label for label, *_ in parts], part_keys)
         # the parts of the PDFs to put together: from memory or the disk, else laid out
         parts_found: dict[str, tuple[bytes, dict[str, list[str]]]] = {}
-        tasks: dict[str, _Task] = {}
-        for _job, (_cover, _url, parts), part_keys in wanted.values():
-            for (_label, html, url, item_id), part_key in zip(parts, part_keys, strict=True):
-                if part_key in parts_found or part_key in tasks:
-                    continue
-                entry = find(part_key)
-                if entry is None:
-                    tasks[part_key] = _Task(part_key, html, url, item_id)
-                else:
-                    parts_found[part_key] = entry
+        tasks: list[_Task] = []
+        for part_key, (html, url, item_id) in sources.items():
+            entry = find(part_key)
+            if entry is None:
+                tasks.append(_Task(part_key, html, url, item_id))
+            else:
+                parts_found[part_key] = entry
+        sources.clear()
         with _Pool(site_dir, base_url, workers, len(tasks) + len(wanted), stats) as pool:
-            for key, data, refused in pool.run(list(tasks.values())):
+            for key, data, refused in pool.run(tasks):
                 parts_found[key] = (data, refused)
                 if keep:
                     used[key] = (data, refused)
                 cache.put(key, data, refused)
                 stats.laid_out += 1
-            assemblies = (
+            tasks.clear()  # their HTML is not needed any more
+            assemblies = [
                 _Assembly(
                     key,
                     job.title,
@@ -595,18 +600,17 @@ class PdfWriter:
                     cover_url,
                     job.items[0],
                     tuple(
-                        (label, parts_found[k][0])
-                        for (label, *_), k in zip(parts, keys, strict=True)
+                        (label, parts_found[k][0]) for label, k in zip(labels, keys, strict=True)
                     ),
-                )  # fmt: skip
-                for key, (job, (cover, cover_url, parts), keys) in wanted.items()
-            )
-            for key, data, refused in pool.run(list(assemblies)):
-                for part_key in wanted[key][2]:  # what a part's fetcher refused, the PDF reports
+                )
+                for key, (job, cover, cover_url, labels, keys) in wanted.items()
+            ]
+            for key, data, refused in pool.run(assemblies):
+                for part_key in wanted[key][4]:  # what a part's fetcher refused, the PDF reports
                     for item_id, urls in parts_found[part_key][1].items():
                         refused.setdefault(item_id, []).extend(urls)
                 cache.put(key, data, refused)
-                publish(key, (data, refused))
+                publish(by_key[key], (data, refused))
                 if keep:
                     used[key] = (data, refused)
                 stats.rendered += 1
@@ -724,12 +728,10 @@ def write_pdfs(
     each document)."""
     from importlib import metadata, resources
 
-    documents = {job.path: compose(job.items) for job in jobs}
-
     assets = resources.files("playbook") / "assets"
     styles = b"".join((assets / n).read_bytes() for n in PRINT_STYLES) + UNNUMBERED.encode()
     styles = hashlib.sha256(styles).hexdigest()
     salt = f"{styles}\0{metadata.version('weasyprint')}\0{metadata.version('pypdf')}"
     return writer.write(
-        site, base_url, documents, jobs, salt=salt, cache=cache, workers=workers, keep=keep
+        site, base_url, compose, jobs, salt=salt, cache=cache, workers=workers, keep=keep
     )
