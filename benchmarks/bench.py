@@ -20,7 +20,8 @@ opening to the first results (tests/browser.py), Pagefind's against Material's. 
 `serve`: `mkdocs serve` on a library of --serve-size items; one case study's title edited
 three times; the seconds from saving to the new title on its page and on its playbook's page
 (a backlink, on another page), with the fast preview and with `fast_preview: false`.
-`pdf`: the default configuration (PDFs on) as issue #21 measures it: cold (no PDF cache),
+`pdf`: the default configuration (PDFs on, and `site_url` set, as a published site has it: its
+printed pages carry QR codes) as issue #21 measures it: cold (no cache folder),
 warm with no change and warm after editing one case study and one template, and PDFs off,
 against the plain build; the PDF stage in PDFs per second per core (and the parts it laid out
 for them: sheets, notes and run sheets; covers are laid out as a PDF is put together); the
@@ -96,6 +97,8 @@ not_in_nav: |
   /case_studies/
 """
 
+
+SITE_URL = "site_url: https://playbooks.example.org/\n"
 
 # --with-plugins: three common plugins listed beside ours, in both builds (a user's setup)
 OTHER_PLUGINS = (
@@ -351,8 +354,10 @@ def bench_pdf(sizes: list[int], workdir: Path, repeat: int, other_plugins: bool)
     for size in sizes:
         root = generate(workdir / f"lib-{size}", size)
         config = root / "mkdocs.yml"
-        config.write_text(  # the default: PDFs on, no option given
-            config.read_text(encoding="utf-8").replace(
+        config.write_text(  # the default: PDFs on, no option given; the site's address set,
+            # as a published site has it (its printed pages carry QR codes)
+            SITE_URL
+            + config.read_text(encoding="utf-8").replace(
                 "  - playbook:\n      pdf: false\n", "  - playbook\n"
             ),
             encoding="utf-8",
@@ -365,6 +370,8 @@ def bench_pdf(sizes: list[int], workdir: Path, repeat: int, other_plugins: bool)
             encoding="utf-8",
         )
         plain = plain_copy(root)
+        plain_yml = plain / "mkdocs.yml"
+        plain_yml.write_text(SITE_URL + plain_yml.read_text(encoding="utf-8"), encoding="utf-8")
         if other_plugins:
             with_other_plugins(root, [config, off])
             with_other_plugins(plain, [plain / "mkdocs.yml"])

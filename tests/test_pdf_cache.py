@@ -13,7 +13,7 @@ import playbook.outputs.pdf as pdf
 import pytest
 from conftest import MKDOCS_YML, build_site
 from mkdocs.exceptions import Abort, BuildError, PluginError
-from playbook.outputs.pdf import PdfCache
+from playbook.core.cache import DiskCache
 
 TEMPLATE_PDF = "playbooks/review-form/review-form.pdf"
 FRAMEWORK_PDF = "playbooks/circle-milestones/circle-milestones.pdf"
@@ -141,7 +141,7 @@ def test_the_cache_keeps_the_warning_of_a_refused_resource(project, caplog):
 
 
 def test_the_folder_is_trimmed_to_its_limit_least_recently_used_first(tmp_path):
-    cache = PdfCache(tmp_path / "pdf", limit=2500)
+    cache = DiskCache(tmp_path / "pdf", limit=2500)
     for n in range(5):
         cache.put(f"{n:064x}", b"%PDF" + bytes(1000), {})
         os.utime(tmp_path / "pdf" / f"{n:064x}.pdfcache", (1000 + n, 1000 + n))  # 4 the newest
@@ -182,7 +182,7 @@ def test_no_disk_cache_when_its_limit_is_zero(project, caplog):
 def _entries(root: Path) -> dict[str, bytes]:
     """The disk cache's entries: key -> PDF (a part laid out, or a PDF put together)."""
     folder = root / ".cache/playbook/pdf"
-    cache = PdfCache(folder, 2**30)
+    cache = DiskCache(folder, 2**30)
     return {path.stem: cache.get(path.stem)[0] for path in folder.glob("*.pdfcache")}
 
 
@@ -334,11 +334,13 @@ def test_fonts_are_cut_by_harfbuzz_and_a_machine_without_it_is_told(monkeypatch)
     its summary, without a warning (the PDFs are right)."""
     assert not pdf.subsets_fonts_slowly(), "install libharfbuzz-subset0 (scripts/bootstrap.sh)"
     stats = pdf.PdfStats(rendered=1, written=1, slow_fonts=True)
-    warnings, summary = pdf.report(stats, PdfCache(None, 0), None, 2.0)  # no refused URL: no item looked up
+    no_cache = DiskCache(None, 0)
+    warnings, summary = pdf.report(stats, no_cache, None, 2.0)  # nothing refused: no item read
     assert warnings == []
     assert summary.startswith("PDFs: 1 written in 2.0 s") and "libharfbuzz-subset0" in summary
     stats.slow_fonts = False
-    assert "libharfbuzz" not in pdf.report(stats, PdfCache(None, 0), None, 2.0)  # no refused URL: no item looked up[1]
+    warnings, summary = pdf.report(stats, no_cache, None, 2.0)
+    assert summary.startswith("PDFs: 1 written in 2.0 s") and "libharfbuzz" not in summary
 
     # told by WeasyPrint's own warning, which it gives when it falls back to fontTools
     import weasyprint.pdf.fonts as fonts
@@ -349,3 +351,52 @@ def test_fonts_are_cut_by_harfbuzz_and_a_machine_without_it_is_told(monkeypatch)
 
     monkeypatch.setattr(fonts.Font, "subset", fallback)
     assert pdf.subsets_fonts_slowly()
+
+
+def _with_site_url(project) -> None:
+    """The project's site with its address set: printed pages carry QR codes."""
+    project.write("mkdocs.yml", "site_url: https://playbooks.example.org/\n" + MKDOCS_YML)
+
+
+def _pages(site: Path) -> dict[str, str]:
+    return {str(p.relative_to(site)): p.read_text(encoding="utf-8") for p in site.rglob("*.html")}
+
+
+def test_qr_codes_are_made_once_and_kept_between_builds(project, caplog, monkeypatch):
+    """segno takes about 5 ms a code, 10 s of a 2,000-item build: a code is kept in the cache
+    folder by its address, and a build with nothing new makes none."""
+    import segno
+    from playbook.site import paper
+
+    _with_site_url(project)
+    site, _line = _build(project.root, caplog)
+    codes = list((project.root / ".cache/playbook/qr").glob("*.pdfcache"))
+    items = [*project.root.glob("playbooks/*.md"), *project.root.glob("case_studies/*.md")]
+    assert len(codes) == len(items)  # one per item page (a pack's cover shares its playbook's)
+    pages = _pages(site)
+    assert sum("data:text/css;base64," in text for text in pages.values()) == len(items)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a QR code was made again")
+
+    monkeypatch.setattr(segno, "make", refuse)
+    paper._qr_svg.cache_clear()  # this process's own memory of them
+    site, _line = _build(project.root, caplog)  # the pages made ahead, in a child, too
+    assert _pages(site) == pages
+
+
+def test_a_foreign_qr_code_in_the_cache_is_made_again_never_published(project, caplog):
+    from playbook.site import paper
+
+    _with_site_url(project)
+    site, _line = _build(project.root, caplog)
+    pages = _pages(site)
+    folder = project.root / ".cache/playbook/qr"
+    foreign = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    cache = DiskCache(folder, 2**30)
+    for path in folder.glob("*.pdfcache"):
+        cache.put(path.stem, foreign, {})  # a whole entry, hash and all: only its content is off
+    paper._qr_svg.cache_clear()
+    site, _line = _build(project.root, caplog)
+    assert _pages(site) == pages
+    assert all(paper._SEGNO_SVG.fullmatch(cache.get(p.stem)[0]) for p in folder.glob("*.pdfcache"))

@@ -32,12 +32,12 @@ from typing import Any
 
 import yaml
 
+from .core.cache import cache_folder
 from .core.problems import ContentError, Problem
 from .outputs.export import write_export
 from .outputs.pdf import (
     PdfError,
     PdfWriter,
-    cache_folder,
     cache_of,
     pdf_jobs,
     printed_ids,
@@ -182,7 +182,8 @@ class ZensicalBuild:
         published = self.published = library if preview else library.published()
         from .mkdocs.config import renderer_of
 
-        renderer = self.renderer = renderer_of(published, config, options)
+        cache = self.cache if options.pdf else None
+        renderer = self.renderer = renderer_of(published, config, options, cache)
         jobs = self.jobs = pdf_jobs(published) if options.pdf else []
         assets_dir = resources.files("playbook") / "assets"
         names = ASSETS + SEARCH_ASSETS + OWN_SEARCH_BOX if self.pagefind else ASSETS
@@ -337,6 +338,8 @@ class ZensicalBuild:
                 for warning in warnings:
                     self.say(f"WARNING: {warning}")
                 self.say(summary)
+                if self.renderer.qr_cache is not None:
+                    self.renderer.qr_cache.trim()
             if options.export:
                 write_export(site, self.published)
             if self.pagefind:

@@ -27,13 +27,12 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
 
+from ..core.cache import cache_folder
 from ..core.library import Item, page_url
 from ..core.problems import Problem
 from ..outputs.export import write_export
 from ..outputs.pdf import (
-    PdfCache,
     PdfError,
-    cache_folder,
     cache_of,
     pdf_jobs,
     printed_ids,
@@ -165,14 +164,15 @@ class SiteBuild:
             log.warning(str(warning))
         self.every_item = library  # drafts too: a build must leave theirs out
         self.library = library if session.serving else library.published()
-        self.renderer = renderer_of(self.library, config, options)
+        # checked here, before MkDocs writes anything: a cache_dir that may not be used stops
+        # the build before the site is emptied, not after its pages are written
+        cache = self._cache_folder(config) if options.pdf else None
+        self.renderer = renderer_of(self.library, config, options, cache)
         if session.serving and session.renderer is not None:
             self.renderer.reuse_rankings(session.renderer)
         session.renderer = self.renderer
         self.pdf_jobs = pdf_jobs(self.library) if options.pdf else []
-        # checked here, before MkDocs writes anything: a cache_dir that may not be used stops
-        # the build before the site is emptied, not after its pages are written
-        self.pdf_cache = self._pdf_cache(config) if options.pdf else cache_of(None, 0)
+        self.pdf_cache = cache_of(cache, options.cache_limit_mb)
         self.printed = printed_ids(self.pdf_jobs)
         if session.serving:  # a dirty rebuild renders only some pages: keep the others'
             session.documents = {k: v for k, v in session.documents.items() if k in self.printed}
@@ -489,6 +489,8 @@ class SiteBuild:
         try:
             if self.options.pdf:
                 self._write_pdfs(config)
+                if self.renderer.qr_cache is not None:
+                    self.renderer.qr_cache.trim()
             if self.options.export:
                 write_export(site, self.library)
         except OSError as error:  # a full disk, a read-only folder: one line, no traceback
@@ -571,15 +573,16 @@ class SiteBuild:
         gc.unfreeze()
         self.session.forget()
 
-    def _pdf_cache(self, config: Any) -> PdfCache:
+    def _cache_folder(self, config: Any) -> Path | None:
+        """The project's cache folder (None when cache_limit_mb is 0); PluginError if
+        cache_dir may not be used."""
         options = self.options
         if not options.cache_limit_mb:
-            return cache_of(None, 0)
+            return None
         try:
-            folder = cache_folder(self.settings, options.cache_dir, Path(config.site_dir))
+            return cache_folder(self.settings, options.cache_dir, Path(config.site_dir))
         except ValueError as error:
             raise PluginError(str(error)) from None
-        return cache_of(folder, options.cache_limit_mb)
 
     def _write_pdfs(self, config: Any) -> None:
         started = time.perf_counter()

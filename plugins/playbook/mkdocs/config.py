@@ -18,6 +18,7 @@ from ..core.settings import Settings
 from ..outputs.pdf import PAPER_SIZES
 from ..outputs.search import ENGINES
 from ..site.pages import Renderer
+from ..site.paper import qr_cache_of
 
 
 class _Count(c.Type):
@@ -89,9 +90,12 @@ def settings_of(config: MkDocsConfig, options: PlaybookConfig) -> Settings:
     )
 
 
-def renderer_of(library: Library, config: MkDocsConfig, options: PlaybookConfig) -> Renderer:
+def renderer_of(
+    library: Library, config: MkDocsConfig, options: PlaybookConfig, cache: Path | None
+) -> Renderer:
     """The site model's renderer for a library, as mkdocs.yml sets it up: templates of the
-    theme's custom_dir, the plugin's options, the site's address."""
+    theme's custom_dir, the plugin's options, the site's address; QR codes kept in the
+    project's cache folder (`cache`, see cache_folder; None: not on disk)."""
     custom_dir = config.theme.custom_dir
     return Renderer(
         library,
@@ -102,6 +106,7 @@ def renderer_of(library: Library, config: MkDocsConfig, options: PlaybookConfig)
         pdfs=options.pdf,
         pagefind=options.search == "pagefind",
         paper_size=options.paper_size,
+        qr_cache=qr_cache_of(cache, options.cache_limit_mb),
     )
 
 

@@ -12,7 +12,7 @@ pack that uses it), and pypdf puts the parts together after: a pack's cover, lai
 with the page each part starts on, then the parts, then the page numbers drawn over every page
 but the cover's. WeasyPrint's URL fetcher reads files inside the built site only: no network,
 no file:// outside it. Parts and PDFs are kept by content hash, on disk between builds
-(PdfCache) and in memory across the rebuilds of `mkdocs serve`, so a build lays out and puts
+(DiskCache) and in memory across the rebuilds of `mkdocs serve`, so a build lays out and puts
 together only what changed.
 """
 
@@ -23,22 +23,19 @@ import functools
 import gc
 import hashlib
 import io
-import json
 import logging
 import mimetypes
 import os
 import re
 import sys
-import tempfile
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from ..core.cache import DiskCache
 from ..core.library import Library
-from ..core.settings import Settings
 from ..core.types import ITEM_TYPES
 
 PAPER_SIZES = ("A4", "Letter")
@@ -117,42 +114,14 @@ class PdfStats:
     slow_fonts: bool = False  # fonts subset by fontTools (see subsets_fonts_slowly)
 
 
-_CACHE_MAGIC = b"playbook-pdf-cache 1\n"
-
-
-def cache_folder(settings: Settings, cache_dir: str, site_dir: Path) -> Path:
-    """The project's cache folder (`cache_dir`): inside the project, never where the site is
-    published from (docs_dir, site_dir), and not through a symbolic link; else ValueError,
-    saying why and what to do."""
-    root = settings.root
-    folder = Path(os.path.abspath(root / cache_dir))
-    published = (root / settings.docs_dir, Path(os.path.abspath(root / site_dir)))
-    linked = [p for p in (folder, *folder.parents) if p.is_relative_to(root) and p.is_symlink()]
-    reason = (
-        "is outside the project"
-        if not folder.is_relative_to(root) or folder == root
-        else "is inside docs_dir or site_dir, which are published"
-        if any(folder.is_relative_to(p) or p.is_relative_to(folder) for p in published)
-        else f"goes through the symbolic link {linked[0]}"
-        if linked
-        else None
-    )
-    if reason:
-        raise ValueError(
-            f"the playbook plugin's cache_dir '{cache_dir}' {reason}: choose a folder of the "
-            "project such as .cache/playbook, or set cache_limit_mb: 0"
-        )
-    return folder
-
-
-def cache_of(folder: Path | None, limit_mb: int) -> PdfCache:
+def cache_of(folder: Path | None, limit_mb: int) -> DiskCache:
     """The PDF cache inside a project's cache folder (see cache_folder); none on disk when
     `limit_mb` is 0."""
-    return PdfCache(folder / "pdf" if folder is not None and limit_mb else None, limit_mb * 2**20)
+    return DiskCache(folder / "pdf" if folder is not None and limit_mb else None, limit_mb * 2**20)
 
 
 def report(
-    stats: PdfStats, cache: PdfCache, library: Library, seconds: float
+    stats: PdfStats, cache: DiskCache, library: Library, seconds: float
 ) -> tuple[list[str], str]:
     """What a build says after writing its PDFs, whichever builder made the site: warnings (a
     cache folder that cannot be written, what a PDF could not load) and one summary line."""
@@ -205,86 +174,6 @@ def subsets_fonts_slowly() -> bool:
         weasy_log.setLevel(level)
         weasy_log.propagate = propagate
     return any("fontTools" in message for message in said)
-
-
-class PdfCache:
-    """Rendered PDFs on disk, by content key, so that a build reuses what an earlier one
-    rendered (a CI job after each merge: one item changed, one item's PDFs to render).
-
-    An entry is a header line, a JSON line (the PDF's SHA-256 and the URLs its fetcher
-    refused, per item) and the PDF. An entry whose header, JSON or hash does not match is
-    deleted and rendered again: a cut-off write, a foreign file or an edited one is never
-    published. Entries are written to a temporary name and renamed, so a reader sees a whole
-    entry or none. The folder is bounded: after each build the least recently used entries go
-    until it holds at most `limit` bytes."""
-
-    def __init__(self, folder: Path | None, limit: int) -> None:
-        self.folder, self.limit = folder, limit
-        self.failed: str | None = None  # why the folder cannot be used (then: no disk cache)
-
-    def _path(self, key: str) -> Path:
-        assert self.folder is not None
-        return self.folder / f"{key}.pdfcache"
-
-    def get(self, key: str) -> tuple[bytes, dict[str, list[str]]] | None:
-        if self.folder is None or self.failed:
-            return None
-        path = self._path(key)
-        try:
-            raw = path.read_bytes()
-        except OSError:
-            return None
-        try:
-            if not raw.startswith(_CACHE_MAGIC):
-                raise ValueError("not an entry")
-            line_end = raw.index(b"\n", len(_CACHE_MAGIC))
-            meta = json.loads(raw[len(_CACHE_MAGIC) : line_end])
-            data = raw[line_end + 1 :]
-            if meta.get("sha256") != hashlib.sha256(data).hexdigest():
-                raise ValueError("its content does not match its hash")
-            refused = {str(k): [str(u) for u in v] for k, v in dict(meta["refused"]).items()}
-        except (ValueError, KeyError, TypeError, AttributeError):
-            with contextlib.suppress(OSError):
-                path.unlink()
-            return None
-        with contextlib.suppress(OSError):
-            os.utime(path)  # recently used: kept when the folder is trimmed
-        return data, refused
-
-    def put(self, key: str, data: bytes, refused: dict[str, list[str]]) -> None:
-        if self.folder is None or self.failed:
-            return
-        meta = json.dumps({"sha256": hashlib.sha256(data).hexdigest(), "refused": refused})
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".part")
-            with os.fdopen(handle, "wb") as out:
-                out.write(_CACHE_MAGIC + meta.encode() + b"\n" + data)
-            os.replace(temporary, self._path(key))
-        except OSError as error:
-            self.failed = f"{self.folder}: {error.strerror or error}"
-
-    def trim(self) -> None:
-        """Delete the least recently used entries (and leftover partial writes) until the
-        folder holds at most `limit` bytes."""
-        if self.folder is None or self.failed or not self.folder.is_dir():
-            return
-        entries = []
-        for path in self.folder.iterdir():
-            with contextlib.suppress(OSError):
-                if path.suffix == ".part" or not path.is_file() or path.is_symlink():
-                    if path.suffix == ".part" and path.stat().st_mtime < time.time() - 3600:
-                        path.unlink()
-                    continue
-                info = path.stat()
-                entries.append((info.st_mtime, info.st_size, path))
-        total = sum(size for _mtime, size, _path in entries)
-        for _mtime, size, path in sorted(entries):
-            if total <= self.limit:
-                break
-            with contextlib.suppress(OSError):
-                path.unlink()
-                total -= size
 
 
 @dataclass(frozen=True)
@@ -519,7 +408,7 @@ class PdfWriter:
         jobs: Sequence[PdfJob],
         *,
         salt: str = "",
-        cache: PdfCache | None = None,
+        cache: DiskCache | None = None,
         workers: int = 1,
         keep: bool = False,
     ) -> PdfStats:
@@ -529,7 +418,7 @@ class PdfWriter:
         PDF is written as soon as it is found or made and not held, so that a build's memory
         does not grow with the library's PDFs. A job is composed when its turn comes, and only
         what is to be made is kept: one string per part, however many PDFs hold it."""
-        cache = cache or PdfCache(None, 0)
+        cache = cache or DiskCache(None, 0)
         stats = PdfStats()
         used: dict[str, tuple[bytes, dict[str, list[str]]]] = {}  # for the next build, if kept
         reported: set[str] = set()  # a template's image refused in its PDF and in a pack: once
@@ -717,7 +606,7 @@ def write_pdfs(
     jobs: Sequence[PdfJob],
     compose: Callable[[tuple[str, ...]], Any],
     *,
-    cache: PdfCache | None = None,
+    cache: DiskCache | None = None,
     workers: int = 1,
     keep: bool = False,
 ) -> PdfStats:
