@@ -7,6 +7,7 @@ import logging
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 import playbook.outputs.pdf as pdf
@@ -400,3 +401,32 @@ def test_a_foreign_qr_code_in_the_cache_is_made_again_never_published(project, c
     site, _line = _build(project.root, caplog)
     assert _pages(site) == pages
     assert all(paper._SEGNO_SVG.fullmatch(cache.get(p.stem)[0]) for p in folder.glob("*.pdfcache"))
+
+
+def test_while_it_waits_the_build_makes_qr_codes_for_the_second_process(
+    project, caplog, monkeypatch, tmp_path
+):
+    """The second process renders item pages, QR codes and all, while this one converts their
+    Markdown, then waits for them: in a cold build it makes the codes of the items that
+    process comes to last, which then finds them in the cache."""
+    import segno
+    from playbook.site import paper
+
+    _with_site_url(project)
+    made = tmp_path / "made.txt"
+    make = segno.make
+
+    def slow(*args, **kwargs):
+        time.sleep(0.2)  # segno's 5 ms, made long enough to wait for
+        with made.open("a", encoding="utf-8") as out:
+            out.write(f"{os.getpid()}\n")
+        return make(*args, **kwargs)
+
+    monkeypatch.setattr(segno, "make", slow)
+    paper._qr_svg.cache_clear()
+    site, _line = _build(project.root, caplog)
+    makers = made.read_text(encoding="utf-8").split()
+    items = [*project.root.glob("playbooks/*.md"), *project.root.glob("case_studies/*.md")]
+    assert str(os.getpid()) in makers and len(set(makers)) == 2, makers  # both processes
+    assert len(makers) <= len(items) + 1  # each once, but the one both may reach together
+    assert len(list((project.root / ".cache/playbook/qr").glob("*.pdfcache"))) == len(items)

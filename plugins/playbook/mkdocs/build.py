@@ -182,6 +182,7 @@ class SiteBuild:
         self.pages: dict[str, GeneratedPage] = {}  # src_uri -> generated page
         self.pending: dict[str, tuple[str, ...]] = {}  # deferred fragments, until post_page
         self.ahead: Ahead[Rendered] = Ahead()
+        self.qr_backlog: list[tuple[str, Item]] = []  # see _idle
         self.index_source: IndexSource | None = None
         self.indexing: Indexing | None = None  # Pagefind, started before the PDFs
         self.nav: Any = None
@@ -284,7 +285,7 @@ class SiteBuild:
                 "custom_dir, and may use an item's body in other ways than printing it"
             )
             return
-        jobs = []
+        jobs, order = [], []
         for file in files.documentation_pages():
             prefix = prefix_of(file.url)
             item, page = self.items.get(file.src_uri), self.pages.get(file.src_uri)
@@ -292,11 +293,31 @@ class SiteBuild:
                 jobs.append(
                     (file.src_uri, functools.partial(self.renderer.item, item, BODY, prefix))
                 )
+                order.append(file.src_uri)
             elif page is not None:
                 jobs.append((file.src_uri, functools.partial(self.renderer.page, page, prefix)))
         why = self.ahead.start(jobs)
         if why:
             log.info("pages: rendered in this process only (no second process: %s)", why)
+            return
+        qr_cache = self.renderer.qr_cache
+        if qr_cache is not None and qr_cache.folder is not None:
+            # the items in the second process's order: _idle takes them from the end
+            self.qr_backlog = [(uri, self.items[uri]) for uri in order]
+
+    def _idle(self) -> bool:
+        """While this process waits for a page from the second one: make the QR code of the
+        item that process will come to last, which it then finds in the cache (a cold build
+        with site_url set waited there for most of 10 s at 2,000 items, for segno). False
+        when there is none left before the items that process has done."""
+        while self.qr_backlog:
+            src_uri, item = self.qr_backlog.pop()
+            if src_uri in self.ahead.ready:  # that process is past it, and the rest
+                self.qr_backlog = []
+                return False
+            self.renderer.qr_code(item)
+            return True
+        return False
 
     def _plan(self, files: Files, config: Any) -> None:
         """Serve: find the pages this build must render. In a dirty rebuild (`mkdocs serve
@@ -401,7 +422,7 @@ class SiteBuild:
             return self._index_part(src_uri, self._later(src_uri, rendered))
         if generated is not None:
             self._set_meta(page, generated.title)
-            rendered = self.ahead.take(src_uri) or self.renderer.page(generated, prefix)
+            rendered = self.ahead.take(src_uri, self._idle) or self.renderer.page(generated, prefix)
             return self._later(src_uri, rendered)
         # A hand-written page (its front matter was escaped in markdown())
         if "title" not in page.meta and page.title:  # from its first heading: MkDocs' weak
@@ -437,7 +458,7 @@ class SiteBuild:
 
     def _item_ahead(self, src_uri: str, body_html: str) -> Rendered | None:
         """The item's page from the second process, its body in place; None if not there."""
-        rendered = self.ahead.take(src_uri)
+        rendered = self.ahead.take(src_uri, self._idle)
         if rendered is None or rendered.html.count(BODY) != 1:
             return None
         return Rendered(rendered.html.replace(BODY, body_html), rendered.later)

@@ -506,10 +506,17 @@ class Renderer:
         half = getattr(meta, "paper", "") == "half-page"
         return {
             "band": f"{item.title}\n{dated} · {address}",
-            "qr": qr_data_uri(address, self.qr_cache) if self.site_url and self.pdfs else None,
+            "qr": self.qr_code(item),
             "pdf": self.pdf_name(item),
             "size": HALF_SHEET[self.paper_size] if half else None,
         }
+
+    def qr_code(self, item: Item) -> str | None:
+        """The QR code on the item's printed pages (see paper.qr_data_uri), if they carry one:
+        PDFs on and the site's address known."""
+        if not (self.site_url and self.pdfs):
+            return None
+        return qr_data_uri(self.page_address(item), self.qr_cache)
 
     def page(self, page: GeneratedPage, prefix: str) -> Rendered:
         return self._render(page.template, prefix, **page.context(self.library, self))
