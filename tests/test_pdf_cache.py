@@ -430,3 +430,39 @@ def test_while_it_waits_the_build_makes_qr_codes_for_the_second_process(
     assert str(os.getpid()) in makers and len(set(makers)) == 2, makers  # both processes
     assert len(makers) <= len(items) + 1  # each once, but the one both may reach together
     assert len(list((project.root / ".cache/playbook/qr").glob("*.pdfcache"))) == len(items)
+
+
+def test_on_a_large_site_the_pdf_workers_start_once_pagefind_is_done(
+    project, caplog, monkeypatch
+):
+    """Pagefind's memory grows with the pages it indexes (850 MiB for 10,000): from
+    WORKERS_AFTER_INDEX pages on, the PDF workers are forked only once it has finished, so
+    that the two peaks do not add up; a smaller site runs them side by side."""
+    import multiprocessing
+
+    import playbook.mkdocs.build as build
+
+    project.write("mkdocs.yml", _with("      pdf_workers: 2\n"))
+    monkeypatch.setattr(pdf, "MIN_DOCUMENTS_PER_WORKER", 1)
+    seen: list[tuple[bool, int]] = []  # (Pagefind done?, worker processes) as the hook ends
+    original = build.SiteBuild._before_pdf_workers
+
+    def watch(self):
+        original(self)
+        done = self.indexing.process.poll() is not None
+        seen.append((done, len(multiprocessing.active_children())))
+
+    monkeypatch.setattr(build.SiteBuild, "_before_pdf_workers", watch)
+    _site, line = _build(project.root, caplog)
+    assert "in 2 processes" in line and seen == [(seen[0][0], 0)]  # called before the fork
+    assert "start once Pagefind is done" not in caplog.text  # 5 pages: side by side
+
+    monkeypatch.setattr(build, "WORKERS_AFTER_INDEX", 1)
+    shutil.rmtree(project.root / ".cache")
+    seen.clear()
+    site, line = _build(project.root, caplog)
+    assert "in 2 processes" in line and seen == [(True, 0)]
+    assert "PDF workers: they start once Pagefind is done (5 pages to index" in caplog.text
+    assert (site / "pagefind/pagefind-entry.json").is_file()
+    said = [r.getMessage() for r in caplog.records]
+    assert any(m.startswith("search: Pagefind indexed 5 pages") for m in said), said

@@ -411,13 +411,15 @@ class PdfWriter:
         cache: DiskCache | None = None,
         workers: int = 1,
         keep: bool = False,
+        before_workers: Callable[[], None] | None = None,
     ) -> PdfStats:
         """Write every job's PDF into site_dir. `salt` joins every key (the stylesheets and
         WeasyPrint's version), so that a change in either renders everything again. `keep`:
         hold what this build used in memory for the next (a `mkdocs serve` session); else a
         PDF is written as soon as it is found or made and not held, so that a build's memory
         does not grow with the library's PDFs. A job is composed when its turn comes, and only
-        what is to be made is kept: one string per part, however many PDFs hold it."""
+        what is to be made is kept: one string per part, however many PDFs hold it.
+        `before_workers` is called once before worker processes are started, if they are."""
         cache = cache or DiskCache(None, 0)
         stats = PdfStats()
         used: dict[str, tuple[bytes, dict[str, list[str]]]] = {}  # for the next build, if kept
@@ -474,6 +476,7 @@ class PdfWriter:
                 parts_found[part_key] = entry
         sources.clear()
         with _Pool(site_dir, base_url, workers, len(tasks) + len(wanted), stats) as pool:
+            pool.before_workers = before_workers
             for key, data, refused in pool.run(tasks):
                 parts_found[key] = (data, refused)
                 if keep:
@@ -529,6 +532,7 @@ class _Pool:
         self.renderer: _Renderer | None = None
         self.stats = stats
         self.checked = False  # whether fonts are subset slowly (stats.slow_fonts)
+        self.before_workers: Callable[[], None] | None = None  # called once, before the fork
 
     def __enter__(self) -> _Pool:
         if self.workers > 1:
@@ -572,6 +576,9 @@ class _Pool:
             return
         from concurrent.futures.process import BrokenProcessPool
 
+        if self.before_workers is not None:  # the executor forks its workers on the first map
+            before, self.before_workers = self.before_workers, None
+            before()
         try:
             for results in self.pool.map(_work, chunks):
                 yield from results
@@ -609,8 +616,9 @@ def write_pdfs(
     cache: DiskCache | None = None,
     workers: int = 1,
     keep: bool = False,
+    before_workers: Callable[[], None] | None = None,
 ) -> PdfStats:
-    """Every job's PDF into the finished site (`keep`: see PdfWriter.write); `compose` gives what a job's PDF is made of
+    """Every job's PDF into the finished site (`keep`, `before_workers`: see PdfWriter.write); `compose` gives what a job's PDF is made of
     (the site model's Renderer.pdf_document): a cover (HTML with page marks, or None), its
     base URL, and the parts, each (outline label, HTML document, base URL, item id). A change
     of the print styles, WeasyPrint or pypdf renders everything again (the paper size is in
@@ -622,5 +630,6 @@ def write_pdfs(
     styles = hashlib.sha256(styles).hexdigest()
     salt = f"{styles}\0{metadata.version('weasyprint')}\0{metadata.version('pypdf')}"
     return writer.write(
-        site, base_url, compose, jobs, salt=salt, cache=cache, workers=workers, keep=keep
-    )
+        site, base_url, compose, jobs, salt=salt, cache=cache, workers=workers, keep=keep,
+        before_workers=before_workers,
+    )  # fmt: skip

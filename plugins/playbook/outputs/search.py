@@ -204,6 +204,8 @@ class Indexing:
         for selector in NOT_INDEXED:
             command += ["--exclude-selectors", selector]
         self.started = time.perf_counter()
+        self.stats: IndexStats | None = None
+        self.failed: SearchIndexError | None = None
         try:
             # cwd: the site, so that no pagefind.yml of the project changes what is indexed
             self.process = subprocess.Popen(
@@ -214,6 +216,18 @@ class Indexing:
             raise SearchIndexError(f"Pagefind could not be started: {error}") from error
 
     def wait(self) -> IndexStats:
+        """Wait for Pagefind and check what it wrote (once: later calls give the same)."""
+        if self.failed is not None:
+            raise self.failed
+        if self.stats is None:
+            try:
+                self.stats = self._wait()
+            except SearchIndexError as error:
+                self.failed = error
+                raise
+        return self.stats
+
+    def _wait(self) -> IndexStats:
         said = self.process.communicate()[0].strip()
         if self.process.returncode != 0:
             if "Could not find pagefind binary" in said:
