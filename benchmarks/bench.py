@@ -374,7 +374,7 @@ def bench_pdf(sizes: list[int], workdir: Path, repeat: int, other_plugins: bool)
         plain_yml.write_text(SITE_URL + plain_yml.read_text(encoding="utf-8"), encoding="utf-8")
         if other_plugins:
             with_other_plugins(root, [config, off])
-            with_other_plugins(plain, [plain / "mkdocs.yml"])
+            with_other_plugins(plain, [plain_yml])
         case = root / "case_studies" / "case-00001.md"
         template = next(p for p in sorted((root / "playbooks").iterdir()) if "template" in p.name)
         originals = {path: path.read_text(encoding="utf-8") for path in (case, template)}

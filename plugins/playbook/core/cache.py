@@ -57,6 +57,15 @@ class DiskCache:
         self.folder, self.limit = folder, limit
         self.failed: str | None = None  # why the folder cannot be used (then: no disk cache)
 
+    @classmethod
+    def kind(cls, folder: Path | None, name: str, limit_mb: int) -> DiskCache:
+        """The entries of one kind (`name`: its subfolder) in a project's cache folder (see
+        cache_folder), bounded by limit_mb; none on disk without a folder or when limit_mb
+        is 0."""
+        if folder is None or not limit_mb:
+            return cls(None, 0)
+        return cls(folder / name, limit_mb * 2**20)
+
     def _path(self, key: str) -> Path:
         assert self.folder is not None
         return self.folder / f"{key}.pdfcache"

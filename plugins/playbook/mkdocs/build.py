@@ -312,14 +312,14 @@ class SiteBuild:
         item that process will come to last, which it then finds in the cache (a cold build
         with site_url set waited there for most of 10 s at 2,000 items, for segno). False
         when there is none left before the items that process has done."""
-        while self.qr_backlog:
-            src_uri, item = self.qr_backlog.pop()
-            if src_uri in self.ahead.ready:  # that process is past it, and the rest
-                self.qr_backlog = []
-                return False
-            self.renderer.qr_code(item)
-            return True
-        return False
+        if not self.qr_backlog:
+            return False
+        src_uri, item = self.qr_backlog.pop()
+        if src_uri in self.ahead.ready:  # that process is past it, and the rest
+            self.qr_backlog = []
+            return False
+        self.renderer.qr_code(item)
+        return True
 
     def _plan(self, files: Files, config: Any) -> None:
         """Serve: find the pages this build must render. In a dirty rebuild (`mkdocs serve

@@ -117,7 +117,7 @@ class PdfStats:
 def cache_of(folder: Path | None, limit_mb: int) -> DiskCache:
     """The PDF cache inside a project's cache folder (see cache_folder); none on disk when
     `limit_mb` is 0."""
-    return DiskCache(folder / "pdf" if folder is not None and limit_mb else None, limit_mb * 2**20)
+    return DiskCache.kind(folder, "pdf", limit_mb)
 
 
 def report(
@@ -152,7 +152,7 @@ def report(
 def subsets_fonts_slowly() -> bool:
     """Whether WeasyPrint subsets the fonts it embeds with fontTools: it does when HarfBuzz's
     subsetter (a C library, Debian's libharfbuzz-subset0) cannot be loaded, and in pure Python
-    the subsetting then takes 0.25 s of every part's 0.35 s (0.02 s with HarfBuzz). Told by
+    the subsetting then takes 0.26 s of every part's 0.35 s (0.03 s with HarfBuzz). Told by
     WeasyPrint's own warning when it writes a one-word PDF."""
     from weasyprint import HTML
 

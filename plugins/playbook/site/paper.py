@@ -58,8 +58,7 @@ def _qr_svg(url: str) -> bytes:
 def qr_cache_of(folder: Path | None, limit_mb: int) -> DiskCache:
     """The QR codes' cache inside a project's cache folder (see cache_folder), bounded by
     QR_LIMIT_MB; none on disk when `limit_mb` is 0."""
-    limit = min(limit_mb, QR_LIMIT_MB)
-    return DiskCache(folder / "qr" if folder is not None and limit else None, limit * 2**20)
+    return DiskCache.kind(folder, "qr", min(limit_mb, QR_LIMIT_MB))
 
 
 QR_LIMIT_MB = 64  # about 2.5 KB a code: room for 20,000 items
