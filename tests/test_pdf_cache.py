@@ -280,9 +280,10 @@ def test_a_refused_cache_folder_stops_the_build_before_the_site_is_touched(proje
     assert (site / "marker.txt").is_file(), "the refused build emptied the previous site"
 
 
-def test_pagefind_indexes_while_the_pdfs_are_made(project, caplog, monkeypatch):
-    """Pagefind reads the pages' indexed parts, whole once every page is built: it starts
-    before the PDFs, runs beside them, and its index lands in the site after."""
+def test_pagefind_indexes_while_the_pages_and_pdfs_are_made(project, caplog, monkeypatch):
+    """Pagefind reads the pages' indexed parts, written from their content: it starts before
+    the templates render the first page, runs beside them and the PDFs, and its index lands
+    in the site after."""
     import playbook.mkdocs.build as build
     from playbook.outputs.search import Indexing
 
@@ -302,15 +303,27 @@ def test_pagefind_indexes_while_the_pdfs_are_made(project, caplog, monkeypatch):
         events.append("PDFs")
         return original(*args, **kwargs)
 
+    post_page = build.SiteBuild.post_page
+
+    def page(self, *args, **kwargs):
+        if "page" not in events:
+            events.append("page")
+        return post_page(self, *args, **kwargs)
+
     monkeypatch.setattr(build, "Indexing", Watched)
     monkeypatch.setattr(build, "write_pdfs", pdfs)
+    monkeypatch.setattr(build.SiteBuild, "post_page", page)
     site, _line = _build(project.root, caplog)
-    assert events == ["pagefind started", "PDFs"]
+    assert events == ["pagefind started", "page", "PDFs"]
     assert (site / "pagefind/pagefind-entry.json").is_file()
     # written into the site and renamed into place when whole, not copied from elsewhere
     assert outputs == [site.resolve() / ".pagefind-next"] and not outputs[0].exists()
     said = [r.getMessage() for r in caplog.records]
-    assert any(m.startswith("search: Pagefind indexed 5 pages") for m in said), said
+    assert any(
+        m.startswith("search: Pagefind indexed 5 pages")
+        and m.endswith("beside the pages, PDFs and export")
+        for m in said
+    ), said
 
 
 def test_a_failed_index_leaves_no_half_written_index_in_the_site(project, caplog, monkeypatch):
@@ -469,4 +482,8 @@ def test_on_a_large_site_the_pdf_workers_start_once_pagefind_is_done(
     assert "PDF workers: they start once Pagefind is done (5 pages to index" in caplog.text
     assert (site / "pagefind/pagefind-entry.json").is_file()
     said = [r.getMessage() for r in caplog.records]
-    assert any(m.startswith("search: Pagefind indexed 5 pages") for m in said), said
+    assert any(
+        m.startswith("search: Pagefind indexed 5 pages")
+        and m.endswith("beside the pages, PDFs and export")
+        for m in said
+    ), said

@@ -279,6 +279,9 @@ def test_pagefind_reads_only_the_indexed_parts_and_indexes_what_whole_pages_hold
     # Pagefind read one small page per result, not the site's every HTML file
     told = next(r.getMessage() for r in caplog.records if "Pagefind indexed" in r.getMessage())
     assert f"indexed {len(from_parts)} pages (of {len(from_parts)} HTML files)" in told, told
+    # from the sources written before the templates: every page as its content gave it
+    assert "beside the pages, PDFs and export" in told, told
+    assert "started again" not in caplog.text
     # the same index as Pagefind makes from the whole pages of the finished site
     index_site(out, output=tmp_path / "whole")
     from_pages = indexed(out, bundle=tmp_path / "whole")
@@ -294,27 +297,82 @@ def test_pagefind_reads_only_the_indexed_parts_and_indexes_what_whole_pages_hold
     assert not list(temporary.iterdir())
 
 
+def test_a_page_changed_after_its_content_is_indexed_as_published(project, site, caplog):
+    """Pagefind starts before the templates, on each page's content: a plugin that changes a
+    page after that (here a hook, in on_page_context) has it start again once every page is
+    written, so that the index holds the page as it is published."""
+    project.write(
+        "hooks.py",
+        "def on_page_context(context, page, config, nav):\n"
+        "    page.content = page.content.replace('Ward managers', 'Night nurses')\n"
+        "    return context\n",
+    )
+    with caplog.at_level(logging.INFO, logger="mkdocs.plugins.playbook"):
+        out = site(hooks=["hooks.py"])
+    # the case, and the pages that quote its summary
+    assert "Pagefind started again after the pages: 3 of them" in caplog.text
+    case = indexed(out)[ITEMS["hospital-circles"]]
+    assert "Night nurses" in case["meta"]["summary"] and "Ward managers" not in case["content"]
+    assert set(indexed(out)) == {*ITEMS.values(), "/"}
+    told = next(r.getMessage() for r in caplog.records if "Pagefind indexed" in r.getMessage())
+    assert "beside the PDFs and export" in told, told
+
+
 def test_index_source_writes_the_marked_part_or_else_the_whole_page(tmp_path, monkeypatch):
     monkeypatch.setattr(search, "MEMORY", tmp_path)
     source = IndexSource(3)
     assert source.folder.parent == tmp_path
-    head = '<!doctype html><html lang="fr" class="no-js"><head><title>T &amp; t</title></head>'
-    page = f"{head}<body><nav>menu</nav>{source.mark('<article>Mine</article>')}</body></html>"
-    assert (
-        source.take("a/b/", page)
-        == f"{head}<body><nav>menu</nav><article>Mine</article></body></html>"
+    head = (
+        '<!doctype html><html class="no-js" lang="fr&amp;x"><head><title>T &amp; t</title></head>'
     )
+    body = "<body><nav>menu</nav><h1>The &lt;title&gt;</h1>\n"
+    page = f"{head}{body}{source.mark('<article>Mine</article>')}</body></html>"
+    assert source.take("a/b/", page) == f"{head}{body}<article>Mine</article></body></html>"
     written = (source.folder / "a/b/index.html").read_text(encoding="utf-8")
-    assert written == (
-        '<!doctype html><html lang="fr" class="no-js"><head><meta charset="utf-8">'
-        "<title>T &amp; t</title></head><body><article>Mine</article></body></html>"
+    assert written == (  # its language and the theme's heading above the part: nothing else
+        '<!doctype html><html lang="fr&amp;x"><head><meta charset="utf-8"></head>'
+        "<body><h1>The &lt;title&gt;</h1><article>Mine</article></body></html>"
     )
     # markers removed by another plugin: the page is written whole, and returned unchanged
     unmarked = f"{head}<body><article>Mine</article></body></html>"
     assert source.take("", unmarked) == unmarked
     assert (source.folder / "index.html").read_text(encoding="utf-8") == unmarked
+    assert source.rewritten == 2
     source.close()
     assert not source.folder.exists()
+
+
+def test_index_source_written_ahead_is_checked_against_the_finished_pages(tmp_path, monkeypatch):
+    """Sources written before the templates (from each page's content) are left alone when
+    the finished page gives the same; one that differs is written again, and counted."""
+    monkeypatch.setattr(search, "MEMORY", tmp_path)
+    source = IndexSource(3)
+    mark = source.mark
+    source.ahead("same/", f"<p>x</p>{mark('<article>Same</article>')}", "en", "<h1>Same</h1>")
+    source.ahead("changed/", mark("<article>Before</article>"), "en", "<h1>Changed</h1>")
+    source.ahead("heading/", mark("<article>Part</article>"), "en", "<h1>Guessed</h1>")
+    source.ahead("unmarked/", "<article>No markers</article>", "en", "")  # left to take
+    assert not (source.folder / "unmarked").exists()
+    same = source.folder / "same/index.html"
+    written = same.read_text(encoding="utf-8")
+    assert written == (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"></head>'
+        "<body><h1>Same</h1><article>Same</article></body></html>"
+    )
+    same.write_text("left alone", encoding="utf-8")  # not written again by take
+
+    def finished(heading: str, part: str) -> str:
+        return f'<html lang="en" class="no-js"><body>{heading}\n{mark(part)}</body></html>'
+
+    source.take("same/", finished("<h1>Same</h1>", "<article>Same</article>"))
+    assert same.read_text(encoding="utf-8") == "left alone"
+    assert source.rewritten == 0
+    source.take("changed/", finished("<h1>Changed</h1>", "<article>After</article>"))
+    source.take("heading/", finished("<h1>Printed</h1>", "<article>Part</article>"))
+    assert source.rewritten == 2
+    assert "After" in (source.folder / "changed/index.html").read_text(encoding="utf-8")
+    assert "Printed" in (source.folder / "heading/index.html").read_text(encoding="utf-8")
+    source.close()
 
 
 def test_index_source_goes_to_disk_without_room_in_memory(tmp_path, monkeypatch):
