@@ -5,7 +5,9 @@ with one more plugin in mkdocs.yml, listed where its documentation puts it, with
 configuration it needs, by MkDocs' own build in strict mode. Every case asserts that the build
 passes with no warning and no traceback, and that the item pages are still ours: the case
 study and the playbook exist, carry their competency chips (links to competencies/<id>/) and
-link to each other (the case study applies the playbook; the playbook lists it back). Then one
+link to each other (the case study applies the playbook; the playbook lists it back), and
+that Pagefind indexed the pages as their content gave them, while the templates rendered (no
+plugin here changes a page after its content, so none makes it start again). Then one
 assertion per plugin that it did its job, on the item pages where it applies:
 
 - i18n (mkdocs-static-i18n) cannot work beside ours (it drops every page outside docs_dir and
@@ -343,11 +345,15 @@ def test_the_library_builds_beside(name: str, project: Project, caplog, monkeypa
         project.write(relative, text)
     if case.git:
         commit_all(project.root)
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.INFO):
         site = build_site(project.root, strict=True)
     noisy = [r for r in caplog.records if r.levelno >= logging.WARNING or r.exc_info]
     assert noisy == [], [f"{r.name}: {r.getMessage()}" for r in noisy]
     assert "Traceback" not in caplog.text
+    # Pagefind indexed the pages as their content gave them, while the templates rendered:
+    # no plugin here changes a page after that
+    assert "search: Pagefind started again" not in caplog.text
+    assert "beside the pages" in caplog.text
     assert_item_pages_are_ours(site)
     case.check(site)
 
