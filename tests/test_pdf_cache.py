@@ -47,6 +47,22 @@ def _pdfs(site: Path) -> dict[str, bytes]:
     return {name: (site / name).read_bytes() for name in PDFS}
 
 
+def _in_this_process(monkeypatch) -> None:
+    """The PDF stage in the build's own process, not in a second one beside the templates
+    (see test_the_pdfs_are_made_beside_the_templates_by_a_second_process), so that the test
+    sees what it does in memory."""
+    import playbook.mkdocs.build as build
+
+    monkeypatch.setattr(build.SiteBuild, "_pdfs_ahead", lambda self, config: None)
+
+
+def _fork_beside_threads(monkeypatch) -> None:
+    """The build forks its second processes even beside a thread another test left (the
+    bundled site, served once a run), which would keep them from starting: it sits in
+    select() and holds nothing a child needs."""
+    monkeypatch.setattr("playbook.site.ahead.can_fork", lambda: True)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_plugin(monkeypatch):
     """MkDocs hands the same plugin to every build of a process; its session would keep the
@@ -74,6 +90,7 @@ def test_a_second_build_renders_nothing_and_publishes_the_same_bytes(
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(pdf.PdfWriter, "write", watch)
+    _in_this_process(monkeypatch)
     site, line = _build(project.root, caplog)
     # a build writes each PDF as soon as it has it and holds none (only `mkdocs serve` keeps
     # them in memory, for its next rebuild)
@@ -204,6 +221,7 @@ def test_workers_and_one_process_write_the_same_bytes_as_a_plain_render(
         return original(writer, site_dir, base_url, jobs, compose, **kwargs)
 
     monkeypatch.setattr("playbook.mkdocs.build.write_pdfs", keep)
+    _in_this_process(monkeypatch)
     site, line = _build(project.root, caplog)
     assert "in 2 processes" in line
     pooled, pooled_entries = _pdfs(site), _entries(project.root)
@@ -313,6 +331,7 @@ def test_pagefind_indexes_while_the_pages_and_pdfs_are_made(project, caplog, mon
     monkeypatch.setattr(build, "Indexing", Watched)
     monkeypatch.setattr(build, "write_pdfs", pdfs)
     monkeypatch.setattr(build.SiteBuild, "post_page", page)
+    _in_this_process(monkeypatch)
     site, _line = _build(project.root, caplog)
     assert events == ["pagefind started", "page", "PDFs"]
     assert (site / "pagefind/pagefind-entry.json").is_file()
@@ -324,6 +343,119 @@ def test_pagefind_indexes_while_the_pages_and_pdfs_are_made(project, caplog, mon
         and m.endswith("beside the pages, PDFs and export")
         for m in said
     ), said
+
+
+def test_the_pdfs_are_made_beside_the_templates_by_a_second_process(
+    project, caplog, monkeypatch, tmp_path
+):
+    """Every file a PDF loads is in the site once MkDocs renders the first page's template:
+    the PDF stage starts then, in a second process (at a lower priority), and the build takes
+    its figures after the last page. The PDFs are those the build's own process makes."""
+    import playbook.mkdocs.build as build
+
+    here = os.getpid()
+    stage, post_page = build.SiteBuild._pdf_stage, build.SiteBuild.post_page
+    pages: list[float] = []
+
+    def timed_stage(self, config):
+        (tmp_path / "stage").write_text(
+            f"{os.getpid()} {time.monotonic()} {os.nice(0)}", encoding="utf-8"
+        )
+        return stage(self, config)
+
+    def page(self, *args, **kwargs):
+        pages.append(time.monotonic())
+        return post_page(self, *args, **kwargs)
+
+    monkeypatch.setattr(build.SiteBuild, "_pdf_stage", timed_stage)
+    monkeypatch.setattr(build.SiteBuild, "post_page", page)
+    _fork_beside_threads(monkeypatch)
+    site, line = _build(project.root, caplog)
+    pid, started, niceness = (tmp_path / "stage").read_text(encoding="utf-8").split()
+    assert int(pid) != here and float(started) < pages[-1], (started, pages[-1])
+    assert int(niceness) >= os.nice(0) + 10
+    assert _counts(line) == (3, 0) and line.count("PDFs:") == 1
+    beside = _pdfs(site)
+    shutil.rmtree(project.root / ".cache")
+    _in_this_process(monkeypatch)
+    site, line = _build(project.root, caplog)
+    assert _counts(line) == (3, 0) and _pdfs(site) == beside
+    assert (tmp_path / "stage").read_text(encoding="utf-8").split()[0] == str(here)
+
+
+def test_pdfs_a_second_process_failed_to_make_are_made_by_the_build(
+    project, caplog, monkeypatch, tmp_path
+):
+    """A second process that fails (here: raises as it starts the stage) has made nothing the
+    build keeps: the build makes every PDF itself, and says nothing but its usual line."""
+    import playbook.mkdocs.build as build
+
+    here = os.getpid()
+    stage = build.SiteBuild._pdf_stage
+
+    def failing(self, config):
+        if os.getpid() != here:
+            (tmp_path / "failed").touch()
+            raise RuntimeError("the second process fails, for the test")
+        return stage(self, config)
+
+    monkeypatch.setattr(build.SiteBuild, "_pdf_stage", failing)
+    _fork_beside_threads(monkeypatch)
+    site, line = _build(project.root, caplog)
+    assert (tmp_path / "failed").exists()
+    assert _counts(line) == (3, 0)
+    assert all((site / name).read_bytes().startswith(b"%PDF-") for name in PDFS)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert "the second process fails" not in caplog.text
+
+
+def test_a_build_that_fails_stops_the_second_process_and_its_pdf_workers(
+    project, caplog, monkeypatch, tmp_path
+):
+    """A build that fails while the second process's PDF workers lay out parts (here a hook
+    fails on the last page, once a worker is at work) stops them all: none is left waiting
+    for work that will never come."""
+    project.write("mkdocs.yml", _with("      pdf_workers: 2\n"))
+    monkeypatch.setattr(pdf, "MIN_DOCUMENTS_PER_WORKER", 1)
+    workers = tmp_path / "workers"
+    workers.mkdir()
+
+    def stuck(self, tasks):
+        (workers / str(os.getpid())).touch()
+        time.sleep(120)
+
+    monkeypatch.setattr(pdf._Renderer, "render", stuck)
+    _fork_beside_threads(monkeypatch)
+    project.write(
+        "hooks.py",
+        "import time\nfrom pathlib import Path\n\n"
+        "def on_post_page(output, page, config):\n"
+        "    if page.file.src_uri == 'index.md':\n"
+        f"        for _ in range(600):\n"
+        f"            if any(Path({str(workers)!r}).iterdir()):\n"
+        "                raise RuntimeError('the build fails, for the test')\n"
+        "            time.sleep(0.05)\n"
+        "    return output\n",
+    )
+    with pytest.raises(RuntimeError, match="the build fails, for the test"):
+        build_site(project.root, hooks=["hooks.py"])
+
+    def alive(pid: int) -> bool:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return False
+        return state != "Z"
+
+    pids = [int(p.name) for p in workers.iterdir()]
+    assert pids
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in pids if alive(pid)], "a PDF worker outlived the failed build"
+    import multiprocessing
+
+    assert multiprocessing.active_children() == []
 
 
 def test_a_failed_index_leaves_no_half_written_index_in_the_site(project, caplog, monkeypatch):
@@ -436,9 +568,7 @@ def test_while_it_waits_the_build_makes_qr_codes_for_the_second_process(
         return make(*args, **kwargs)
 
     monkeypatch.setattr(segno, "make", slow)
-    # a server thread another test left (the bundled site, served once a run) would keep the
-    # second process from starting; it sits in select() and holds nothing the child needs
-    monkeypatch.setattr("playbook.site.ahead.can_fork", lambda: True)
+    _fork_beside_threads(monkeypatch)
     paper._qr_svg.cache_clear()
     site, _line = _build(project.root, caplog)
     assert "rendered ahead by a second process" in caplog.text
@@ -470,6 +600,7 @@ def test_on_a_large_site_the_pdf_workers_start_once_pagefind_is_done(
         seen.append((done, len(multiprocessing.active_children())))
 
     monkeypatch.setattr(build.SiteBuild, "_before_pdf_workers", watch)
+    _in_this_process(monkeypatch)
     _site, line = _build(project.root, caplog)
     assert "in 2 processes" in line and seen == [(seen[0][0], 0)]  # called before the fork
     assert "start once Pagefind is done" not in caplog.text  # 5 pages: side by side

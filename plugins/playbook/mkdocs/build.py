@@ -13,13 +13,16 @@ import functools
 import gc
 import html
 import logging
+import multiprocessing
 import os
 import posixpath
 import shutil
+import signal
 import time
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from markupsafe import Markup, escape
 from mkdocs.exceptions import PluginError
@@ -33,6 +36,7 @@ from ..core.problems import Problem
 from ..outputs.export import write_export
 from ..outputs.pdf import (
     PdfError,
+    PdfStats,
     cache_of,
     pdf_jobs,
     printed_ids,
@@ -69,6 +73,7 @@ from .session import Session
 log = logging.getLogger("mkdocs.plugins.playbook")
 # From this many pages to index, the PDF workers wait for Pagefind (see _before_pdf_workers)
 WORKERS_AFTER_INDEX = 5000
+T = TypeVar("T")
 
 SEARCH_PARTIAL = "partials/search.html"
 # Plugins that cannot work beside ours, and why: said as an error, never a traceback
@@ -184,6 +189,9 @@ class SiteBuild:
         self.pages: dict[str, GeneratedPage] = {}  # src_uri -> generated page
         self.pending: dict[str, tuple[str, ...]] = {}  # deferred fragments, until post_page
         self.ahead: Ahead[Rendered] = Ahead()
+        # the PDF stage, in a second process while the templates render (see _pdfs_ahead)
+        self.pdfs: Ahead[tuple[PdfStats, str | None, float]] = Ahead()
+        self.pdfs_started = False
         self.qr_backlog: list[tuple[str, Item]] = []  # see _idle
         self.index_source: IndexSource | None = None
         self.marked: list[Page] = []  # the pages whose part index_source is to take
@@ -509,7 +517,10 @@ class SiteBuild:
         self._start_index(Path(config.site_dir))
         self.indexing_ahead = self.indexing is not None
 
-    def post_page(self, page: Page, output: str) -> str:
+    def post_page(self, page: Page, output: str, config: Any) -> str:
+        if not self.pdfs_started:
+            self.pdfs_started = True
+            self._pdfs_ahead(config)
         later = self.pending.pop(page.file.src_uri, None)
         if later is not None:
             output = fill_in(output, later)
@@ -630,6 +641,7 @@ class SiteBuild:
 
     def fail(self) -> None:
         self.ahead.close()
+        self.pdfs.close()
         if self.indexing is not None:
             self.indexing.stop()
             self.indexing = None
@@ -664,28 +676,69 @@ class SiteBuild:
             with contextlib.suppress(SearchIndexError):  # reported by `index`, after
                 indexing.wait()
 
-    def _write_pdfs(self, config: Any) -> None:
+    def _pdf_stage(self, config: Any) -> tuple[PdfStats, str | None, float]:
+        """Every PDF into the site: the stage's figures, why the cache could not be written
+        (or None) and its seconds."""
         started = time.perf_counter()
-        try:
-            stats = write_pdfs(
-                self.session.pdf_writer,
-                Path(config.site_dir),
-                self.base_url(config),
-                self.pdf_jobs,
-                functools.partial(self.renderer.pdf_document, parts=self.session.documents),
-                cache=self.pdf_cache,
-                workers=worker_count(self.options.pdf_workers),
-                before_workers=self._before_pdf_workers,
-                keep=self.session.serving,  # for the next rebuild
-            )
-        except PdfError as error:
-            raise PluginError(f"PDFs: {error}") from error
-        warnings, summary = report(
-            stats, self.pdf_cache, self.library, time.perf_counter() - started
+        stats = write_pdfs(
+            self.session.pdf_writer,
+            Path(config.site_dir),
+            self.base_url(config),
+            self.pdf_jobs,
+            functools.partial(self.renderer.pdf_document, parts=self.session.documents),
+            cache=self.pdf_cache,
+            workers=worker_count(self.options.pdf_workers),
+            before_workers=self._before_pdf_workers,
+            keep=self.session.serving,  # for the next rebuild
         )
+        return stats, self.pdf_cache.failed, time.perf_counter() - started
+
+    def _pdfs_ahead(self, config: Any) -> None:
+        """When MkDocs renders the first page's template, every file the PDFs load is in the
+        site (MkDocs copies them before), and what they print is known (every page's content
+        is): a second process makes them, at a lower priority, while this one renders the
+        templates. Not in `mkdocs serve` (its PDFs stay in this process's memory for the next
+        rebuild), nor on a site of WORKERS_AFTER_INDEX pages to index (the memory of its PDF
+        workers and Pagefind's would add up). What that process did not do (it failed) is done
+        in `_write_pdfs`, which reports it."""
+        if not self.options.pdf or not self.pdf_jobs or self.session.serving:
+            return
+        if self.indexing is not None and len(self.session.indexed) >= WORKERS_AFTER_INDEX:
+            return
+        why = self.pdfs.start(
+            [("pdfs", functools.partial(_niced, self._pdf_stage, config))], daemon=False
+        )
+        if why:
+            log.info("PDF stage: after the pages, in this process (no second process: %s)", why)
+
+    def _write_pdfs(self, config: Any) -> None:
+        found = self.pdfs.take("pdfs")  # None if not started, or if it failed
+        self.pdfs.close()
+        if found is None:
+            try:
+                found = self._pdf_stage(config)
+            except PdfError as error:
+                raise PluginError(f"PDFs: {error}") from error
+        stats, self.pdf_cache.failed, seconds = found
+        warnings, summary = report(stats, self.pdf_cache, self.library, seconds)
         for warning in warnings:
             log.warning(warning)
         log.info(summary)
+
+
+def _niced(job: Callable[..., T], *args: Any) -> T:
+    """`job` in a second process, beside the build's own work: at a lower priority (nice
+    10), for it and the processes it starts; stopped (SIGTERM: the build failed) with the PDF
+    workers it started, which would otherwise wait for work forever."""
+    os.nice(10)
+    signal.signal(signal.SIGTERM, _stop_with_workers)
+    return job(*args)
+
+
+def _stop_with_workers(_signum: int, _frame: Any) -> None:
+    for child in multiprocessing.active_children():
+        child.kill()
+    os._exit(1)
 
 
 def _toc(toc: TableOfContents, found: list[tuple[str, str]]) -> TableOfContents:

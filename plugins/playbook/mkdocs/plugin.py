@@ -81,7 +81,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
 
     def on_post_page(self, output: str, *, page: Page, config: Any) -> str:
         assert self.build is not None
-        return self.build.post_page(page, output)
+        return self.build.post_page(page, output, config)
 
     def _finish(self, *, config: Any) -> None:
         assert self.build is not None

@@ -45,9 +45,10 @@ class Ahead(Generic[T]):
         self.ready: dict[str, T | None] = {}
         self.taken = 0
 
-    def start(self, jobs: Sequence[tuple[str, Callable[[], T]]]) -> str:
+    def start(self, jobs: Sequence[tuple[str, Callable[[], T]]], daemon: bool = True) -> str:
         """Fork a child that runs each job in order. Returns why nothing was started (a fork
-        is not safe or not available: every page is then rendered by the caller), or ''."""
+        is not safe or not available: every job is then done by the caller), or ''. `daemon`:
+        killed when this process exits; a daemon child may not start processes of its own."""
         self.close()
         if not jobs:
             return "nothing to render"
@@ -58,7 +59,7 @@ class Ahead(Generic[T]):
         context = multiprocessing.get_context("fork")
         receive, send = context.Pipe(duplex=False)
         try:
-            self.process = context.Process(target=_work, args=(jobs, send), daemon=True)
+            self.process = context.Process(target=_work, args=(jobs, send), daemon=daemon)
             self.process.start()
         finally:
             send.close()
