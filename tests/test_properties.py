@@ -10,6 +10,7 @@ import yaml
 from conftest import CASE, MKDOCS_YML, TAXONOMY
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from playbook.core import policy
 from playbook.mkdocs.config import read_settings
 from playbook.site import scan
 
@@ -61,7 +62,13 @@ text = st.text(
     ),
     min_size=1,
     max_size=80,
-).filter(lambda s: s.strip() and len(s.strip()) <= 300 and not _curly_wrapped(s.strip()))
+).filter(
+    lambda s: s.strip()
+    and len(s.strip()) <= 300
+    and not _curly_wrapped(s.strip())
+    and not policy.INVISIBLE.search(s)  # refused by design, with its position (found on a
+    # fresh clone: an outcome of one byte order mark, U+FEFF, a format character)
+)
 VISIBLE_HOSTILE = [h for h in HOSTILE if h.strip() and h.isprintable() and h != "\u202e"]
 hostile_text = st.one_of(text, st.sampled_from(VISIBLE_HOSTILE))
 competency = st.sampled_from(["strategic-thinking", "delegation", "feedback-practice"])
