@@ -43,6 +43,16 @@ def _counts(line: str) -> tuple[int, int]:
     return int(found.group(1)), int(found.group(2))
 
 
+def _assert_indexed_beside_the_pages_and_pdfs(caplog) -> None:
+    """Pagefind indexed the fixture's 5 pages, started before the templates and kept."""
+    said = [r.getMessage() for r in caplog.records]
+    assert any(
+        m.startswith("search: Pagefind indexed 5 pages")
+        and m.endswith("beside the pages, PDFs and export")
+        for m in said
+    ), said
+
+
 def _pdfs(site: Path) -> dict[str, bytes]:
     return {name: (site / name).read_bytes() for name in PDFS}
 
@@ -337,12 +347,7 @@ def test_pagefind_indexes_while_the_pages_and_pdfs_are_made(project, caplog, mon
     assert (site / "pagefind/pagefind-entry.json").is_file()
     # written into the site and renamed into place when whole, not copied from elsewhere
     assert outputs == [site.resolve() / ".pagefind-next"] and not outputs[0].exists()
-    said = [r.getMessage() for r in caplog.records]
-    assert any(
-        m.startswith("search: Pagefind indexed 5 pages")
-        and m.endswith("beside the pages, PDFs and export")
-        for m in said
-    ), said
+    _assert_indexed_beside_the_pages_and_pdfs(caplog)
 
 
 def test_the_pdfs_are_made_beside_the_templates_by_a_second_process(
@@ -612,9 +617,4 @@ def test_on_a_large_site_the_pdf_workers_start_once_pagefind_is_done(
     assert "in 2 processes" in line and seen == [(True, 0)]
     assert "PDF workers: they start once Pagefind is done (5 pages to index" in caplog.text
     assert (site / "pagefind/pagefind-entry.json").is_file()
-    said = [r.getMessage() for r in caplog.records]
-    assert any(
-        m.startswith("search: Pagefind indexed 5 pages")
-        and m.endswith("beside the pages, PDFs and export")
-        for m in said
-    ), said
+    _assert_indexed_beside_the_pages_and_pdfs(caplog)

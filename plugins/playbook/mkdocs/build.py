@@ -662,12 +662,17 @@ class SiteBuild:
         except ValueError as error:
             raise PluginError(str(error)) from None
 
-    def _before_pdf_workers(self) -> None:
+    def _index_too_large_beside_pdfs(self) -> bool:
         """Pagefind needs about 85 KB per page at its peak (850 MiB for 10,000 pages): beside
-        it, the PDF workers took a 10,000-item build over 1.5 GiB. On a site that large they
-        start once Pagefind is done (about 12 s); a build with nothing to lay out starts none."""
+        it, the PDF workers took a 10,000-item build over 1.5 GiB. From WORKERS_AFTER_INDEX
+        pages to index, the two are not run side by side."""
+        return self.indexing is not None and len(self.session.indexed) >= WORKERS_AFTER_INDEX
+
+    def _before_pdf_workers(self) -> None:
+        """On a site whose index is too large beside the PDF workers, they start once Pagefind
+        is done (about 12 s at 10,000 pages); a build with nothing to lay out starts none."""
         indexing = self.indexing
-        if indexing is not None and len(self.session.indexed) >= WORKERS_AFTER_INDEX:
+        if indexing is not None and self._index_too_large_beside_pdfs():
             log.info(
                 "PDF workers: they start once Pagefind is done (%d pages to index: their "
                 "memory and Pagefind's would add up)",
@@ -698,12 +703,12 @@ class SiteBuild:
         site (MkDocs copies them before), and what they print is known (every page's content
         is): a second process makes them, at a lower priority, while this one renders the
         templates. Not in `mkdocs serve` (its PDFs stay in this process's memory for the next
-        rebuild), nor on a site of WORKERS_AFTER_INDEX pages to index (the memory of its PDF
-        workers and Pagefind's would add up). What that process did not do (it failed) is done
+        rebuild), nor on a site whose index is too large beside the PDF workers (their memory
+        and Pagefind's would add up). What that process did not do (it failed) is done
         in `_write_pdfs`, which reports it."""
         if not self.options.pdf or not self.pdf_jobs or self.session.serving:
             return
-        if self.indexing is not None and len(self.session.indexed) >= WORKERS_AFTER_INDEX:
+        if self._index_too_large_beside_pdfs():
             return
         why = self.pdfs.start(
             [("pdfs", functools.partial(_niced, self._pdf_stage, config))], daemon=False

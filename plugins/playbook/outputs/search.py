@@ -151,7 +151,8 @@ class IndexSource:
                 + output[start:end]
                 + output[end + len(self.END) :]
             )
-        if self._ahead.pop(url, None) != _digest(source):
+        known = self._ahead.pop(url, None)
+        if known is None or known != _digest(source):
             self.rewritten += 1
             self._write(url, source)
         return output
