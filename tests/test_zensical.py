@@ -339,7 +339,8 @@ def test_an_edit_rewrites_only_the_pages_it_changes(project):
     from playbook.builders import Project as BuildProject
     from playbook.builders import ZensicalBuild
 
-    build = ZensicalBuild(BuildProject.load(project.root / "mkdocs.yml"), lambda line: None)
+    said: list[str] = []
+    build = ZensicalBuild(BuildProject.load(project.root / "mkdocs.yml"), said.append)
     first = build.prepare()
     assert first.written > 10
     again = build.prepare()
@@ -348,6 +349,14 @@ def test_an_edit_rewrites_only_the_pages_it_changes(project):
     case.write_text(case.read_text().replace("A network of hospitals.", "A network of clinics."))
     edited = build.prepare()
     assert 1 <= edited.written <= 3  # the case study's page (its summary is not on others)
+    # front matter is parsed when it changed only (not the body's edit): the last parse is
+    # kept in the cache folder
+    checked = [line for line in said if line.startswith("library: 4 items checked")]
+    assert [line.split("(front matter: ")[1].split(")")[0] for line in checked] == [
+        "4 parsed, 0 from the cache",
+        "0 parsed, 4 from the cache",
+        "0 parsed, 4 from the cache",
+    ]
     overlay = build.folder / "docs/case_studies/hospital-circles.md"
     assert "A network of clinics." in overlay.read_text(encoding="utf-8")
 

@@ -32,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from .core.cache import cache_folder
+from .core.cache import ParseCache, cache_folder
 from .core.problems import ContentError, Problem
 from .outputs.export import write_export
 from .outputs.pdf import (
@@ -160,7 +160,10 @@ class ZensicalBuild:
         under a banner that lists them (as the plugin's preview does)."""
         project, preview = self.project, self.preview
         settings, options, config = project.settings, project.options, project.config
-        library, problems, count = scan(settings)
+        parsed = ParseCache(self.cache, options.cache_limit_mb)  # see ParseCache
+        library, problems, count = scan(settings, parsed=parsed)
+        for warning in parsed.save():
+            self.say(f"WARNING: {warning}")
         banner = ""
         if library is None:
             errors = [p for p in problems if p.severity == "error"]
@@ -217,7 +220,7 @@ class ZensicalBuild:
         overlay = writer.write(self.folder / "docs", converter)
         self._configure(names, writer.pages)
         self.say(
-            f"library: {count} items checked, {len(published)} published; "
+            f"library: {count} items checked, {len(published)} published{parsed.said()}; "
             f"{overlay.written} page files written for Zensical, {overlay.kept} unchanged"
         )
         return overlay

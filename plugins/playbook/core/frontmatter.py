@@ -10,10 +10,12 @@ Nor is text silently lost: a `#word` after an unquoted value, which YAML drops a
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -37,13 +39,64 @@ _STR_TAG = "tag:yaml.org,2002:str"
 Location = tuple[int, int]
 Path_ = tuple[str | int, ...]
 
+# What a parse gives depends on this module, the policy it applies and PyYAML: a parse kept by
+# an earlier build (see ParseMemo) is used only under the same three.
+PARSER = hashlib.sha256(
+    b"\0".join(
+        (
+            Path(__file__).read_bytes(),
+            Path(policy.__file__).read_bytes(),
+            f"{yaml.__version__} {_Loader.__name__}".encode(),
+        )
+    )
+).hexdigest()
 
-@dataclass(slots=True)
+
 class Positions:
-    """Where each value (and each mapping key) stands in the file, by its path in the data."""
+    """Where each value (and each mapping key) stands in the file, by its path in the data.
+    Kept between builds packed in a string (`pack`), which is read only when a position is
+    asked for: a library without problems asks for none."""
 
-    values: dict[Path_, Location] = field(default_factory=dict)
-    keys: dict[Path_, Location] = field(default_factory=dict)
+    __slots__ = ("_values", "_keys", "_packed")
+
+    def __init__(
+        self,
+        values: dict[Path_, Location] | None = None,
+        keys: dict[Path_, Location] | None = None,
+        *,
+        packed: str | None = None,
+    ) -> None:
+        self._values = {} if values is None else values
+        self._keys = {} if keys is None else keys
+        self._packed = packed
+
+    @property
+    def values(self) -> dict[Path_, Location]:
+        if self._packed is not None:
+            self._unpack()
+        return self._values
+
+    @property
+    def keys(self) -> dict[Path_, Location]:
+        if self._packed is not None:
+            self._unpack()
+        return self._keys
+
+    def pack(self) -> str:
+        return json.dumps(
+            [[[*path, *at] for path, at in found.items()] for found in (self.values, self.keys)],
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+
+    def _unpack(self) -> None:
+        packed, self._packed = self._packed, None
+        try:
+            values, keys = json.loads(packed)  # type: ignore[arg-type]
+            self._values = {tuple(p[:-2]): (int(p[-2]), int(p[-1])) for p in values}
+            self._keys = {tuple(p[:-2]): (int(p[-2]), int(p[-1])) for p in keys}
+        except (ValueError, TypeError, IndexError):  # not what pack() wrote: positions unknown
+            self._values, self._keys = {}, {}
 
     def of_value(self, path: Path_) -> Location:
         """The value at `path`, else the nearest enclosing value that has a position."""
@@ -71,6 +124,20 @@ class Document:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+
+class ParseMemo(Protocol):
+    """Front matter parsed by earlier builds (core/cache.py's ParseCache), by `parse_key`:
+    what parsed without problems only, so that every problem is found by parsing, and
+    reported as it is found."""
+
+    def get(self, key: str) -> tuple[Any, Positions] | None: ...
+
+    def put(self, key: str, data: Any, positions: Positions) -> None: ...
+
+
+def parse_key(front: str) -> str:
+    return hashlib.blake2b(front.encode(), digest_size=16).hexdigest()
 
 
 class _Refused(Exception):
@@ -124,8 +191,9 @@ def split(text: str, path: str) -> tuple[str | None, str, int, list[Problem]]:
     )
 
 
-def read_file(file: Path, root: Path) -> Document:
-    """Read a Markdown file from disk; every failure becomes a located problem."""
+def read_file(file: Path, root: Path, memo: ParseMemo | None = None) -> Document:
+    """Read a Markdown file from disk; every failure becomes a located problem. `memo`: see
+    read_text."""
     path = file.relative_to(root).as_posix() if file.is_relative_to(root) else str(file)
     if file.is_symlink():
         return _failed(
@@ -137,15 +205,17 @@ def read_file(file: Path, root: Path) -> Document:
         raw = file.read_bytes()
     except OSError as exc:
         return _failed(path, f"the file cannot be read: {exc.strerror or exc}", "")
-    return read_text(raw, path)
+    return read_text(raw, path, memo)
 
 
 def _failed(path: str, message: str, hint: str) -> Document:
     return Document(path, None, Positions(), "", 1, [Problem(path, 1, 1, message, hint)])
 
 
-def read_text(raw: bytes | str, path: str) -> Document:
-    """Read a whole Markdown document (front matter and body) from bytes or text."""
+def read_text(raw: bytes | str, path: str, memo: ParseMemo | None = None) -> Document:
+    """Read a whole Markdown document (front matter and body) from bytes or text. `memo`:
+    where front matter that an earlier build parsed without problems is taken from, and
+    this one's is kept when it has none."""
     text, problems = decode(raw, path) if isinstance(raw, bytes) else (raw, [])
     if text is None:
         return Document(path, None, Positions(), "", 1, problems)
@@ -171,6 +241,10 @@ def read_text(raw: bytes | str, path: str) -> Document:
                 )
             ],
         )
+    key = parse_key(front) if memo is not None else ""
+    found = memo.get(key) if memo is not None else None
+    if found is not None:
+        return Document(path, found[0], found[1], body, body_line, [])
     data, positions, problems = parse_yaml(front, path, line_offset=1)
     positions.values[()] = (1, 1)  # a key missing from the front matter: point at its opening
     if data is not None and not isinstance(data, dict):
@@ -185,6 +259,8 @@ def read_text(raw: bytes | str, path: str) -> Document:
             )
         ]
         data = None
+    if memo is not None and not problems:
+        memo.put(key, data, positions)
     return Document(path, data, positions, body, body_line, problems)
 
 

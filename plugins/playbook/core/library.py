@@ -18,6 +18,7 @@ from .bodycheck import check_body
 from .frontmatter import (
     MAX_YAML_FILE_BYTES,
     Document,
+    ParseMemo,
     Positions,
     decode,
     parse_yaml,
@@ -699,12 +700,17 @@ ReadCache = dict[Path, tuple[tuple[int, ...], tuple[Any, ...]]]
 
 
 def _read(
-    file: Path, must: bool, markdown: bool, settings: Settings, cache: ReadCache | None
+    file: Path,
+    must: bool,
+    markdown: bool,
+    settings: Settings,
+    cache: ReadCache | None,
+    parsed: ParseMemo | None,
 ) -> tuple[Document, Item | None, list[Problem], list[Problem], list[tuple[str, int, int]]]:
     """A file's document, its item (or None), the item's and the body's problems (none but
     the document's if it is not `markdown`) and the body's relative links (address, line,
     column); from `cache` when the file's size and modification time are those it was read
-    with."""
+    with; its front matter from `parsed` when an earlier build parsed the same text."""
     signature: tuple[int, ...] = ()
     if cache is not None:
         try:
@@ -715,7 +721,7 @@ def _read(
         found = cache.get(file)
         if signature and found is not None and found[0] == signature:
             return found[1]  # type: ignore[return-value]
-    document = read_file(file, settings.root)
+    document = read_file(file, settings.root, parsed)
     item: Item | None = None
     item_problems: list[Problem] = []
     body: list[Problem] = []
@@ -741,6 +747,7 @@ def scan(
     cache: ReadCache | None = None,
     reserved: Callable[[Taxonomy], Mapping[str, str]] | None = None,
     outputs: Mapping[str, str] | None = None,
+    parsed: ParseMemo | None = None,
 ) -> tuple[Library | None, list[Problem], int]:
     """Read and check everything; return the library (None on errors), problems, item count.
 
@@ -750,7 +757,8 @@ def scan(
 
     `cache`, kept by the caller between scans (`mkdocs serve` rebuilds), lets a file whose
     size and modification time did not change be taken as read last time: the same Item
-    object, so `is` tells an unchanged item from an edited one. Cross-file checks always run."""
+    object, so `is` tells an unchanged item from an edited one. Cross-file checks always run.
+    `parsed`: front matter parsed by an earlier build, by its text (see ParseMemo)."""
     problems = _configured_paths(settings)
     if problems:
         return None, problems, 0
@@ -771,7 +779,7 @@ def scan(
     for file, must in source_files(settings):
         markdown = file.name.endswith(".md") or file.is_symlink()
         document, item, item_problems, checked_body, links = _read(
-            file, must, markdown, settings, cache
+            file, must, markdown, settings, cache, parsed
         )
         if links:
             linking.append((document.path.removeprefix(docs_prefix), document.path, links))

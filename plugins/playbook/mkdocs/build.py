@@ -30,7 +30,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
 
-from ..core.cache import cache_folder
+from ..core.cache import ParseCache, cache_folder
 from ..core.library import Item, page_url
 from ..core.problems import Problem
 from ..outputs.export import write_export
@@ -144,9 +144,17 @@ class SiteBuild:
         self.assets = ASSETS + SEARCH_ASSETS if self.pagefind else ASSETS
         if session.serving:
             session.indexer.cancel()  # it would read pages this build is about to rewrite
+        # checked here, before MkDocs writes anything: a cache_dir that may not be used stops
+        # the build before the site is emptied, not after its pages are written
+        folder = self._cache_folder(config)
+        # front matter parsed by the last build; not by a rebuild of `mkdocs serve`, which
+        # reads only the files that changed since the last (see scan's `cache`)
+        parsed = None if session.read_cache else ParseCache(folder, options.cache_limit_mb)
         library, problems, count = scan(
-            self.settings, session.read_cache if session.serving else None
+            self.settings, session.read_cache if session.serving else None, parsed
         )
+        for warning in parsed.save() if parsed is not None else ():
+            log.warning(warning)
         self.errors: list[Problem] = []  # serve: shown on every page, over the last good build
         self.banner = ""
         if library is None:
@@ -171,9 +179,7 @@ class SiteBuild:
             log.warning(str(warning))
         self.every_item = library  # drafts too: a build must leave theirs out
         self.library = library if session.serving else library.published()
-        # checked here, before MkDocs writes anything: a cache_dir that may not be used stops
-        # the build before the site is emptied, not after its pages are written
-        cache = self._cache_folder(config) if options.pdf else None
+        cache = folder if options.pdf else None
         self.renderer = renderer_of(self.library, config, options, cache)
         if session.serving and session.renderer is not None:
             self.renderer.reuse_rankings(session.renderer)
@@ -207,7 +213,12 @@ class SiteBuild:
         if session.markup not in config.markdown_extensions:
             config.markdown_extensions.append(session.markup)
         self.material_search = self._material_search(config)
-        log.info("library: %d items checked, %d published", count, len(self.library))
+        log.info(
+            "library: %d items checked, %d published%s",
+            count,
+            len(self.library),
+            parsed.said() if parsed is not None else "",
+        )
         if not session.serving:
             # the library lives as long as the build: keep the collector from walking it
             # again and again (0.3 to 0.5 s of 1.5 s of collections at 5,000 items)

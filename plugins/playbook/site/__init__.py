@@ -5,6 +5,7 @@ would be published where a generated page is is refused by every tool alike."""
 
 from __future__ import annotations
 
+from ..core.frontmatter import ParseMemo
 from ..core.library import Library, ReadCache
 from ..core.library import scan as _core_scan
 from ..core.problems import ContentError, Problem
@@ -43,9 +44,9 @@ OUTPUTS = {
 
 
 def scan(
-    settings: Settings, cache: ReadCache | None = None
+    settings: Settings, cache: ReadCache | None = None, parsed: ParseMemo | None = None
 ) -> tuple[Library | None, list[Problem], int]:
-    return _core_scan(settings, cache, reserved=reserved, outputs=OUTPUTS)
+    return _core_scan(settings, cache, reserved=reserved, outputs=OUTPUTS, parsed=parsed)
 
 
 def load(settings: Settings) -> Library:
