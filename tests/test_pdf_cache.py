@@ -108,15 +108,29 @@ def test_a_second_build_renders_nothing_and_publishes_the_same_bytes(
     assert _counts(line) == (3, 0)
     first = _pdfs(site)
     entries = list((project.root / ".cache/playbook/pdf").glob("*.pdfcache"))
-    assert len(entries) == 3 + 4  # the PDFs, and the parts they were put together from
+    # the PDFs; the parts they were put together from; the pack's cover; the page numbers
+    # drawn over them (two PDFs have the same page sizes)
+    assert len(entries) == 3 + 4 + 1 + 2
     site, line = _build(project.root, caplog)
     assert _counts(line) == (0, 3)
     assert _pdfs(site) == first
     assert not list(site.rglob("*.pdfcache")) and not (site / ".cache").exists()  # never served
 
 
-def test_an_edit_renders_the_item_and_the_packs_that_hold_it(project, caplog):
+def test_an_edit_renders_the_item_and_the_packs_that_hold_it(project, caplog, monkeypatch):
+    project.write("mkdocs.yml", _with("      pdf_workers: 1\n"))  # layouts counted here
+    _in_this_process(monkeypatch)
+    laid_out: list[str] = []
+    original = pdf._Renderer._layout
+
+    def count(self, html, url, refused):
+        laid_out.append(html)
+        return original(self, html, url, refused)
+
+    monkeypatch.setattr(pdf._Renderer, "_layout", count)
     _build(project.root, caplog)
+    assert len(laid_out) == 4 + 1  # the parts, the pack's cover
+    laid_out.clear()
     form = project.root / "playbooks/review-form.md"
     form.write_text(form.read_text(encoding="utf-8").replace("Book a follow-up", "Book a review"))
     site, line = _build(project.root, caplog)
@@ -124,6 +138,12 @@ def test_an_edit_renders_the_item_and_the_packs_that_hold_it(project, caplog):
     # laid out once for both and the pack's other parts from the disk; the framework's PDF
     # comes from the disk
     assert _counts(line) == (2, 1) and "; 1 part laid out)" in line
+    # and the pack's cover too: its parts start on the same pages as before
+    assert len(laid_out) == 1 and "Book a review" in laid_out[0]
+    pack = (site / PACK_PDF).read_bytes()
+    shutil.rmtree(project.root / ".cache")
+    site, line = _build(project.root, caplog)
+    assert (site / PACK_PDF).read_bytes() == pack  # as made with nothing in the cache
     case = project.root / "case_studies/hospital-circles.md"
     case.write_text(case.read_text(encoding="utf-8").replace("Ward managers", "Ward leads"))
     site, line = _build(project.root, caplog)
@@ -235,7 +255,7 @@ def test_workers_and_one_process_write_the_same_bytes_as_a_plain_render(
     site, line = _build(project.root, caplog)
     assert "in 2 processes" in line
     pooled, pooled_entries = _pdfs(site), _entries(project.root)
-    assert len(pooled_entries) == 3 + 4  # three PDFs, four parts
+    assert len(pooled_entries) == 3 + 4 + 1 + 2  # PDFs, parts, a cover, page numbers
     shutil.rmtree(project.root / ".cache")
     monkeypatch.setattr(pdf, "MIN_DOCUMENTS_PER_WORKER", 1000)
     site, line = _build(project.root, caplog)

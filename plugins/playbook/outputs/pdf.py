@@ -208,17 +208,27 @@ PAGE_MARK = re.compile(r"<!--pb-page:(\d+)-->")  # on a cover: where part N's fi
 UNNUMBERED = "@media print { @page { @top-right { content: none; } } }"
 
 
+def _digest(salt: str, *values: str) -> str:
+    """A cache key: what an entry is made of, under the salt of the stylesheets and
+    versions that make it."""
+    return hashlib.sha256("\0".join((salt, *values)).encode()).hexdigest()
+
+
 class _Renderer:
     """WeasyPrint with what every document shares parsed once: the fonts and the print
     stylesheets (passed as the documents' stylesheets rather than linked from each, which
     would parse them again for every document; the pages are byte for byte the same,
-    tests/test_pdf_cache.py checks it). pypdf puts the laid-out parts together."""
+    tests/test_pdf_cache.py checks it). pypdf puts the laid-out parts together. A pack's
+    cover and the page numbers drawn over a PDF are kept in the disk cache (`cache`, keys
+    under `salt`) like the parts: an edit that leaves a pack's page counts as they were lays
+    out neither again."""
 
-    def __init__(self, site_dir: str, base_url: str) -> None:
+    def __init__(self, site_dir: str, base_url: str, cache: DiskCache, salt: str) -> None:
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
 
         self.site_dir, self.base_url = Path(site_dir), base_url
+        self.cache, self.salt = cache, salt
         self.fonts = FontConfiguration()
         fetch = site_fetcher(self.site_dir, base_url, [])
         with _quiet():  # the screen rules WeasyPrint skips (sticky, overflow) are expected
@@ -263,7 +273,7 @@ class _Renderer:
             cover_pages = 0
             if job.cover is not None:
                 cover = self._cover(
-                    job.cover, job.cover_url, [len(r.pages) for r in readers], refused
+                    job.cover, job.cover_url, [len(r.pages) for r in readers], refused, job.item_id
                 )
                 cover_pages = len(cover.pages)
                 writer.append(cover)
@@ -281,11 +291,19 @@ class _Renderer:
             results.append((job.key, out.getvalue(), {job.item_id: refused} if refused else {}))
         return results
 
-    def _cover(self, html: str, url: str, counts: list[int], refused: list[str]) -> Any:
+    def _cover(
+        self, html: str, url: str, counts: list[int], refused: list[str], item_id: str
+    ) -> Any:
         """A cover laid out with the pages its parts start on, which follow the cover's own
-        pages: laid out again in the rare case that the numbers change its length."""
+        pages: laid out again in the rare case that the numbers change its length. From the
+        cache when the same cover was laid out for the same page counts."""
         from pypdf import PdfReader
 
+        key = _digest(self.salt, "cover", html, url, repr(counts))
+        found = self.cache.get(key)
+        if found is not None:
+            refused.extend(found[1].get(item_id, []))
+            return PdfReader(io.BytesIO(found[0]))
         length = 1
         for _attempt in range(3):
             starts = [str(length + 1 + sum(counts[:n])) for n in range(len(counts))]
@@ -295,12 +313,18 @@ class _Renderer:
                 break
             length = len(document.pages)
         with _quiet():
-            return PdfReader(io.BytesIO(document.write_pdf()))
+            data = document.write_pdf()
+        self.cache.put(key, data, {item_id: refused} if refused else {})
+        return PdfReader(io.BytesIO(data))
 
     def _page_numbers(self, sizes: tuple[tuple[float, float], ...]) -> bytes:
         """Pages of the given sizes (in points) that carry nothing but their number, laid out
         by the print stylesheets (whose @page puts it at the top right): drawn over the pages
-        of a PDF put together. Kept for the build: most PDFs share a few page counts."""
+        of a PDF put together. Kept for the build, and in the cache: most PDFs share a few
+        page counts."""
+        key = _digest(self.salt, "page numbers", repr(sizes))
+        if sizes not in self._numbers and (found := self.cache.get(key)) is not None:
+            self._numbers[sizes] = found[0]
         if sizes not in self._numbers:
             from weasyprint import CSS, HTML
 
@@ -321,6 +345,7 @@ class _Renderer:
                 .render(stylesheets=[*self.print_sheets, sized], font_config=self.fonts)
                 .write_pdf()
             )
+            self.cache.put(key, self._numbers[sizes], {})
         return self._numbers[sizes]
 
 
@@ -343,13 +368,13 @@ def _quiet() -> Iterator[None]:
 _WORKER: _Renderer | None = None  # in a worker process: its renderer, for the whole build
 
 
-def _start_worker(site_dir: str, base_url: str) -> None:
+def _start_worker(site_dir: str, base_url: str, cache: DiskCache, salt: str) -> None:
     global _WORKER
     # What the worker inherited from the build (the whole library, every page) is never
     # garbage here: frozen, the collector does not walk it (at 10,000 items each full
     # collection would) nor touch its pages, which stay shared with the build.
     gc.freeze()
-    _WORKER = _Renderer(site_dir, base_url)
+    _WORKER = _Renderer(site_dir, base_url, cache, salt)
 
 
 def _work(tasks: Sequence[_Task | _Assembly]) -> list[Result]:
@@ -431,9 +456,6 @@ class PdfWriter:
                 used[key] = entry
             return entry
 
-        def digest(*values: str) -> str:
-            return hashlib.sha256("\0".join((salt, *values)).encode()).hexdigest()
-
         def publish(jobs: list[PdfJob], entry: tuple[bytes, dict[str, list[str]]]) -> None:
             data, refused = entry
             for job in jobs:
@@ -451,8 +473,8 @@ class PdfWriter:
         sources: dict[str, tuple[str, str, str]] = {}  # part key -> HTML, URL, item: one copy
         for job in jobs:
             cover, cover_url, parts = compose(job.items)
-            part_keys = [digest("part", html, url) for _label, html, url, _item in parts]
-            key = digest("pdf", job.title, cover or "", cover_url, *part_keys)
+            part_keys = [_digest(salt, "part", html, url) for _label, html, url, _item in parts]
+            key = _digest(salt, "pdf", job.title, cover or "", cover_url, *part_keys)
             if key in wanted:  # the same PDF at another path
                 by_key[key].append(job)
                 continue
@@ -475,7 +497,9 @@ class PdfWriter:
             else:
                 parts_found[part_key] = entry
         sources.clear()
-        with _Pool(site_dir, base_url, workers, len(tasks) + len(wanted), stats) as pool:
+        with _Pool(
+            (str(site_dir), base_url, cache, salt), workers, len(tasks) + len(wanted), stats
+        ) as pool:
             pool.before_workers = before_workers
             for key, data, refused in pool.run(tasks):
                 parts_found[key] = (data, refused)
@@ -524,8 +548,10 @@ class _Pool:
     do (a preview's edit), else a pool of worker processes, each parsing fonts and
     stylesheets once for all its tasks."""
 
-    def __init__(self, site_dir: Path, base_url: str, workers: int, tasks: int, stats: PdfStats):
-        self.args = (str(site_dir), base_url)
+    def __init__(
+        self, args: tuple[str, str, DiskCache, str], workers: int, tasks: int, stats: PdfStats
+    ) -> None:
+        self.args = args  # a renderer's: the site, its base URL, the cache, the keys' salt
         self.workers = min(workers, max(1, tasks // MIN_DOCUMENTS_PER_WORKER))
         stats.workers = self.workers
         self.pool: Any = None
