@@ -209,3 +209,39 @@ def test_no_cache_file_when_the_cache_limit_is_zero(library, caplog):
     _site, said = _build(library.root, caplog)
     assert "front matter" not in said
     assert not (library.root / ".cache").exists()
+
+
+def _git(root: Path, *args: str) -> None:
+    import subprocess
+
+    subprocess.run(
+        ["git", "-c", "user.name=T", "-c", "user.email=t@example.org", *args],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.mark.parametrize("entry", [CACHE_FILE, ".cache/playbook/pdf/0123.pdfcache"])
+def test_a_cache_committed_to_the_repository_stops_the_build(library, caplog, entry):
+    """A pull request could commit a cache entry made to publish what its Markdown does not
+    say: a build refuses a cache folder that holds committed files, before it writes."""
+    _build(library.root, caplog)  # a cache folder, as builds leave it
+    (library.root / "site" / "marker.txt").write_text("the last site", encoding="utf-8")
+    (library.root / entry).parent.mkdir(parents=True, exist_ok=True)
+    (library.root / entry).write_bytes((library.root / CACHE_FILE).read_bytes())
+    _git(library.root, "init", "-q")
+    library.write(".gitignore", ".cache/\nsite/\n")
+    _git(library.root, "add", ".")
+    _git(library.root, "add", "-f", entry)  # -f: past the .gitignore
+    _git(library.root, "commit", "-q", "-m", "a library and its cache")
+    with pytest.raises((PluginError, Abort)) as raised:
+        build_site(library.root)
+    said = str(raised.value) + caplog.text
+    assert f"holds {entry}, a file committed to the repository" in said
+    assert "git rm -r --cached '.cache/playbook'" in said
+    assert (library.root / "site" / "marker.txt").is_file()  # the last site is untouched
+    _git(library.root, "rm", "-r", "-q", "--cached", ".cache")
+    _git(library.root, "commit", "-q", "-m", "no cache in the repository")
+    _site, said = _build(library.root, caplog)
+    assert _parsed(said) == (0, 4)  # the folder is the build's again

@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import stat
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -41,7 +42,34 @@ def cache_folder(settings: Settings, cache_dir: str, site_dir: Path) -> Path:
             f"the playbook plugin's cache_dir '{cache_dir}' {reason}: choose a folder of the "
             "project such as .cache/playbook, or set cache_limit_mb: 0"
         )
+    committed = _committed(folder, root)
+    if committed:
+        raise ValueError(
+            f"the playbook plugin's cache folder '{cache_dir}' holds {committed}, a file "
+            "committed to the repository: what is in the cache is published as it is, so a "
+            "committed entry could put into the site what no reviewer saw. Remove the folder "
+            f"from the repository (git rm -r --cached '{cache_dir}') and keep it in .gitignore"
+        )
     return folder
+
+
+def _committed(folder: Path, root: Path) -> str | None:
+    """A file of the cache folder that Git tracks in the project's repository; None when the
+    folder is not there, when the project is not in a repository (a checkout without Git
+    history, as a CI runner without Git makes one, cannot be told) or Git is missing."""
+    if not folder.is_dir():
+        return None
+    try:
+        found = subprocess.run(
+            ["git", "-C", str(root), "ls-files", "-z", "--", str(folder)],
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    first = found.stdout.split(b"\0", 1)[0] if found.returncode == 0 else b""
+    return first.decode("utf-8", "replace") or None
 
 
 class DiskCache:
