@@ -149,10 +149,9 @@ class SiteBuild:
         folder = self._cache_folder(config)
         # front matter parsed by the last build; not by a rebuild of `mkdocs serve`, which
         # reads only the files that changed since the last (see scan's `cache`)
-        parsed = None if session.read_cache else ParseCache(folder, options.cache_limit_mb)
-        library, problems, count = scan(
-            self.settings, session.read_cache if session.serving else None, parsed
-        )
+        read_cache = session.read_cache if session.serving else None
+        parsed = None if read_cache else ParseCache(folder, options.cache_limit_mb)
+        library, problems, count = scan(self.settings, read_cache, parsed)
         for warning in parsed.save() if parsed is not None else ():
             log.warning(warning)
         self.errors: list[Problem] = []  # serve: shown on every page, over the last good build
