@@ -638,3 +638,55 @@ def test_on_a_large_site_the_pdf_workers_start_once_pagefind_is_done(
     assert "PDF workers: they start once Pagefind is done (5 pages to index" in caplog.text
     assert (site / "pagefind/pagefind-entry.json").is_file()
     _assert_indexed_beside_the_pages_and_pdfs(caplog)
+
+
+def test_on_a_large_site_the_second_process_makes_a_few_pdfs_and_leaves_many(
+    project, caplog, monkeypatch, tmp_path
+):
+    """Beside a large index, the second process starts no PDF workers: it makes what an edit
+    needs by itself, beside the templates, and leaves a cold build's many documents to the
+    build, whose workers start once Pagefind is done."""
+    import playbook.mkdocs.build as build
+
+    here = os.getpid()
+    project.write("mkdocs.yml", _with("      pdf_workers: 2\n"))
+    monkeypatch.setattr(pdf, "MIN_DOCUMENTS_PER_WORKER", 1)
+    monkeypatch.setattr(build, "WORKERS_AFTER_INDEX", 1)  # 5 pages: a large site
+    monkeypatch.setattr(build, "MOST_BESIDE_INDEX", 3)  # 3 PDFs from 4 parts are too many
+    calls = tmp_path / "calls"
+    original = build.write_pdfs
+
+    def watch(*args, **kwargs):
+        try:
+            found = original(*args, **kwargs)
+        except pdf.TooMuchHere:
+            outcome = "left"
+            raise
+        else:
+            outcome = "made"
+        finally:
+            with calls.open("a", encoding="utf-8") as out:
+                out.write(f"{os.getpid() == here} {kwargs['workers']} {kwargs['most']} {outcome}\n")
+        return found
+
+    monkeypatch.setattr(build, "write_pdfs", watch)
+    _fork_beside_threads(monkeypatch)
+    site, line = _build(project.root, caplog)
+    # cold: the second process stops before making any; the build makes them, after Pagefind
+    assert calls.read_text(encoding="utf-8").splitlines() == [
+        "False 1 3 left",
+        "True 2 None made",
+    ]
+    assert _counts(line) == (3, 0) and "in 2 processes" in line
+    assert "PDF workers: they start once Pagefind is done (5 pages to index" in caplog.text
+    cold = _pdfs(site)
+    calls.unlink()
+    form = project.root / "playbooks/review-form.md"
+    form.write_text(form.read_text(encoding="utf-8").replace("Book a follow-up", "Book a review"))
+    site, line = _build(project.root, caplog)
+    # an edit: two PDFs from one part laid out, made by the second process itself
+    assert calls.read_text(encoding="utf-8").splitlines() == ["False 1 3 made"]
+    assert _counts(line) == (2, 1) and "in 1 process," in line
+    assert "start once Pagefind is done" not in caplog.text
+    assert _pdfs(site)[FRAMEWORK_PDF] == cold[FRAMEWORK_PDF]
+    _assert_indexed_beside_the_pages_and_pdfs(caplog)
