@@ -73,9 +73,6 @@ from .session import Session
 log = logging.getLogger("mkdocs.plugins.playbook")
 # From this many pages to index, the PDF workers wait for Pagefind (see _before_pdf_workers)
 WORKERS_AFTER_INDEX = 5000
-# Beside the index of such a site, the second process makes PDFs only if there are at most so
-# many documents to make, by itself (about 0.15 s each, 6 s niced beside 10,000 templates)
-MOST_BESIDE_INDEX = 40
 T = TypeVar("T")
 
 SEARCH_PARTIAL = "partials/search.html"
@@ -200,9 +197,6 @@ class SiteBuild:
         # the PDF stage, in a second process while the templates render (see _pdfs_ahead)
         self.pdfs: Ahead[tuple[PdfStats, str | None, float]] = Ahead()
         self.pdfs_started = False
-        # the PDF stage's workers and the most documents it may make (see _pdf_stage_ahead):
-        # None, every core and no limit
-        self.pdf_limits: tuple[int, int] | None = None
         self.qr_backlog: list[tuple[str, Item]] = []  # see _idle
         self.index_source: IndexSource | None = None
         self.marked: list[Page] = []  # the pages whose part index_source is to take
@@ -701,7 +695,6 @@ class SiteBuild:
         """Every PDF into the site: the stage's figures, why the cache could not be written
         (or None) and its seconds."""
         started = time.perf_counter()
-        workers, most = self.pdf_limits or (worker_count(self.options.pdf_workers), None)
         stats = write_pdfs(
             self.session.pdf_writer,
             Path(config.site_dir),
@@ -709,10 +702,9 @@ class SiteBuild:
             self.pdf_jobs,
             functools.partial(self.renderer.pdf_document, parts=self.session.documents),
             cache=self.pdf_cache,
-            workers=workers,
+            workers=worker_count(self.options.pdf_workers),
             before_workers=self._before_pdf_workers,
             keep=self.session.serving,  # for the next rebuild
-            most=most,
         )
         return stats, self.pdf_cache.failed, time.perf_counter() - started
 
@@ -721,24 +713,18 @@ class SiteBuild:
         site (MkDocs copies them before), and what they print is known (every page's content
         is): a second process makes them, at a lower priority, while this one renders the
         templates. Not in `mkdocs serve` (its PDFs stay in this process's memory for the next
-        rebuild). On a site whose index is too large beside the PDF workers (their memory and
-        Pagefind's would add up), that process starts none: it makes what there is to make
-        itself if that is little (MOST_BESIDE_INDEX documents: a warm build's, an edit's),
-        else it stops before making any. What that process did not do (it stopped, or
-        failed) is done in `_write_pdfs`, which reports it."""
+        rebuild), nor on a site whose index is too large beside the PDF workers (their memory
+        and Pagefind's would add up). What that process did not do (it failed) is done
+        in `_write_pdfs`, which reports it."""
         if not self.options.pdf or not self.pdf_jobs or self.session.serving:
             return
+        if self._index_too_large_beside_pdfs():
+            return
         why = self.pdfs.start(
-            [("pdfs", functools.partial(_niced, self._pdf_stage_ahead, config))], daemon=False
+            [("pdfs", functools.partial(_niced, self._pdf_stage, config))], daemon=False
         )
         if why:
             log.info("PDF stage: after the pages, in this process (no second process: %s)", why)
-
-    def _pdf_stage_ahead(self, config: Any) -> tuple[PdfStats, str | None, float]:
-        """The PDF stage, in the second process (see _pdfs_ahead)."""
-        if self._index_too_large_beside_pdfs():
-            self.pdf_limits = (1, MOST_BESIDE_INDEX)  # this process's copy of the build only
-        return self._pdf_stage(config)
 
     def _write_pdfs(self, config: Any) -> None:
         found = self.pdfs.take("pdfs")  # None if not started, or if it failed

@@ -437,7 +437,6 @@ class PdfWriter:
         workers: int = 1,
         keep: bool = False,
         before_workers: Callable[[], None] | None = None,
-        most: int | None = None,
     ) -> PdfStats:
         """Write every job's PDF into site_dir. `salt` joins every key (the stylesheets and
         WeasyPrint's version), so that a change in either renders everything again. `keep`:
@@ -445,9 +444,7 @@ class PdfWriter:
         PDF is written as soon as it is found or made and not held, so that a build's memory
         does not grow with the library's PDFs. A job is composed when its turn comes, and only
         what is to be made is kept: one string per part, however many PDFs hold it.
-        `before_workers` is called once before worker processes are started, if they are.
-        `most`: the most documents (parts to lay out, PDFs to put together) to make; with
-        more, TooMuchHere is raised as soon as that is known, before any is made."""
+        `before_workers` is called once before worker processes are started, if they are."""
         cache = cache or DiskCache(None, 0)
         stats = PdfStats()
         used: dict[str, tuple[bytes, dict[str, list[str]]]] = {}  # for the next build, if kept
@@ -473,9 +470,7 @@ class PdfWriter:
         by_key: dict[str, list[PdfJob]] = {}  # the jobs of the PDFs to make, by PDF key
         # the PDFs to make, by key: the job, its cover and cover URL, its parts' labels and keys
         wanted: dict[str, tuple[PdfJob, str | None, str, list[str], list[str]]] = {}
-        # the parts of the PDFs to put together: from memory or the disk, else laid out
-        parts_found: dict[str, tuple[bytes, dict[str, list[str]]]] = {}
-        tasks: dict[str, _Task] = {}  # by part key: one copy of each part's HTML
+        sources: dict[str, tuple[str, str, str]] = {}  # part key -> HTML, URL, item: one copy
         for job in jobs:
             cover, cover_url, parts = compose(job.items)
             part_keys = [_digest(salt, "part", html, url) for _label, html, url, _item in parts]
@@ -489,21 +484,24 @@ class PdfWriter:
                 stats.reused += 1
                 continue
             for (_label, html, url, item_id), part_key in zip(parts, part_keys, strict=True):
-                if part_key not in tasks and part_key not in parts_found:
-                    entry = find(part_key)
-                    if entry is None:
-                        tasks[part_key] = _Task(part_key, html, url, item_id)
-                    else:
-                        parts_found[part_key] = entry
+                sources.setdefault(part_key, (html, url, item_id))
             by_key[key] = [job]
             wanted[key] = (job, cover, cover_url, [label for label, *_ in parts], part_keys)
-            if most is not None and len(tasks) + len(wanted) > most:
-                raise TooMuchHere(f"more than {most} documents to make")
+        # the parts of the PDFs to put together: from memory or the disk, else laid out
+        parts_found: dict[str, tuple[bytes, dict[str, list[str]]]] = {}
+        tasks: list[_Task] = []
+        for part_key, (html, url, item_id) in sources.items():
+            entry = find(part_key)
+            if entry is None:
+                tasks.append(_Task(part_key, html, url, item_id))
+            else:
+                parts_found[part_key] = entry
+        sources.clear()
         with _Pool(
             (str(site_dir), base_url, cache, salt), workers, len(tasks) + len(wanted), stats
         ) as pool:
             pool.before_workers = before_workers
-            for key, data, refused in pool.run(list(tasks.values())):
+            for key, data, refused in pool.run(tasks):
                 parts_found[key] = (data, refused)
                 if keep:
                     used[key] = (data, refused)
@@ -620,10 +618,6 @@ class _Pool:
 CHUNK = 12  # tasks per message to a worker
 
 
-class TooMuchHere(RuntimeError):
-    """More documents to make than the caller allowed (`most`): they are made elsewhere."""
-
-
 class PdfError(RuntimeError):
     """Rendering PDFs failed for a reason outside the library (the machine)."""
 
@@ -649,10 +643,8 @@ def write_pdfs(
     workers: int = 1,
     keep: bool = False,
     before_workers: Callable[[], None] | None = None,
-    most: int | None = None,
 ) -> PdfStats:
-    """Every job's PDF into the finished site (`keep`, `before_workers`, `most`: see
-    PdfWriter.write); `compose` gives what a job's PDF is made of
+    """Every job's PDF into the finished site (`keep`, `before_workers`: see PdfWriter.write); `compose` gives what a job's PDF is made of
     (the site model's Renderer.pdf_document): a cover (HTML with page marks, or None), its
     base URL, and the parts, each (outline label, HTML document, base URL, item id). A change
     of the print styles, WeasyPrint or pypdf renders everything again (the paper size is in
@@ -665,5 +657,5 @@ def write_pdfs(
     salt = f"{styles}\0{metadata.version('weasyprint')}\0{metadata.version('pypdf')}"
     return writer.write(
         site, base_url, compose, jobs, salt=salt, cache=cache, workers=workers, keep=keep,
-        before_workers=before_workers, most=most,
+        before_workers=before_workers,
     )  # fmt: skip
