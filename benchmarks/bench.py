@@ -287,11 +287,17 @@ def bench_serve(size: int, workdir: Path, edits: int = 3) -> None:
     shutil.rmtree(root)
 
 
-def tree_peak(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int, str]:
+def tree_peak(
+    command: list[str], cwd: Path, env: dict[str, str], sample: bool = True
+) -> tuple[float, int, str]:
     """Run a command in a session of its own: wall seconds, the peak of the summed memory of
     every process of that session (the build, its PDF workers, Pagefind), sampled every
-    0.1 s, and its stderr. Memory is PSS: a page shared by several processes (a forked
-    worker's inherited heap) counts once, in shares, as it costs the machine."""
+    0.1 s (0 when not `sample`d: reading every process's memory takes CPU, more the more
+    processes a build runs, so timed builds are not sampled), and its stderr. Memory is PSS:
+    a page shared by several processes (a forked worker's inherited heap) counts once, in
+    shares, as it costs the machine. The files the last command wrote are flushed first, so
+    that their writing back does not slow this one."""
+    os.sync()
     with tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         process = subprocess.Popen(
@@ -299,7 +305,7 @@ def tree_peak(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float
             start_new_session=True,
         )  # fmt: skip
         peak = 0
-        while process.poll() is None:
+        while sample and process.poll() is None:
             total = 0
             for stat in Path("/proc").glob("[0-9]*/stat"):
                 try:
@@ -310,6 +316,7 @@ def tree_peak(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float
                     total += _pss(stat.parent)
             peak = max(peak, total)
             time.sleep(0.1)
+        process.wait()
         elapsed = time.perf_counter() - start
         err.seek(0)
         said = err.read()
@@ -393,19 +400,20 @@ def bench_pdf(sizes: list[int], workdir: Path, repeat: int, other_plugins: bool)
         template = next(p for p in sorted((root / "playbooks").iterdir()) if "template" in p.name)
         originals = {path: path.read_text(encoding="utf-8") for path in (case, template)}
 
-        def build(config_file: Path) -> tuple[float, int, str]:
+        def build(config_file: Path, sample: bool = False) -> tuple[float, int, str]:
             aside(config_file.parent / "site")
             return tree_peak(
                 [mkdocs, "build", "-f", str(config_file), "-d", str(config_file.parent / "site")],
                 config_file.parent,
                 env,
+                sample,  # the cold build only: the table's memory is its
             )
 
         runs: dict[str, list[tuple[float, int, str]]] = {}
         for n in range(repeat):
             runs.setdefault("plain", []).append(build(plain / "mkdocs.yml"))
             aside(root / ".cache")
-            runs.setdefault("cold", []).append(build(config))
+            runs.setdefault("cold", []).append(build(config, sample=True))
             runs.setdefault("warm", []).append(build(config))
             for path, text in originals.items():  # a different edit each time
                 path.write_text(text + f"\nEdited for the benchmark, run {n}.\n", encoding="utf-8")
