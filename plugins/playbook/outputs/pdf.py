@@ -322,31 +322,34 @@ class _Renderer:
         by the print stylesheets (whose @page puts it at the top right): drawn over the pages
         of a PDF put together. Kept for the build, and in the cache: most PDFs share a few
         page counts."""
+        if sizes in self._numbers:
+            return self._numbers[sizes]
         key = _digest(self.salt, "page numbers", repr(sizes))
-        if sizes not in self._numbers and (found := self.cache.get(key)) is not None:
+        found = self.cache.get(key)
+        if found is not None:
             self._numbers[sizes] = found[0]
-        if sizes not in self._numbers:
-            from weasyprint import CSS, HTML
+            return found[0]
+        from weasyprint import CSS, HTML
 
-            kinds = sorted(set(sizes))
-            style = "".join(
-                f"@page s{n} {{ size: {w}pt {h}pt; }} .s{n} {{ page: s{n}; }}"
-                for n, (w, h) in enumerate(kinds)
-            )
-            pages = "".join(
-                f'<div class="s{kinds.index(size)}" style="break-before: page"></div>'
-                for size in sizes
-            )
-            # the page's own content shows through: print.css paints the body white
-            clear = "html, body { background: transparent !important; }"
-            sized = CSS(string=f"@media print {{ {style} {clear} }}", font_config=self.fonts)
-            self._numbers[sizes] = (
-                HTML(string=f"<!doctype html><html><body>{pages}</body></html>")
-                .render(stylesheets=[*self.print_sheets, sized], font_config=self.fonts)
-                .write_pdf()
-            )
-            self.cache.put(key, self._numbers[sizes], {})
-        return self._numbers[sizes]
+        kinds = sorted(set(sizes))
+        style = "".join(
+            f"@page s{n} {{ size: {w}pt {h}pt; }} .s{n} {{ page: s{n}; }}"
+            for n, (w, h) in enumerate(kinds)
+        )
+        pages = "".join(
+            f'<div class="s{kinds.index(size)}" style="break-before: page"></div>' for size in sizes
+        )
+        # the page's own content shows through: print.css paints the body white
+        clear = "html, body { background: transparent !important; }"
+        sized = CSS(string=f"@media print {{ {style} {clear} }}", font_config=self.fonts)
+        data = (
+            HTML(string=f"<!doctype html><html><body>{pages}</body></html>")
+            .render(stylesheets=[*self.print_sheets, sized], font_config=self.fonts)
+            .write_pdf()
+        )
+        self.cache.put(key, data, {})
+        self._numbers[sizes] = data
+        return data
 
 
 def _start(starts: list[str], found: re.Match[str]) -> str:
