@@ -92,9 +92,10 @@ class Positions:
     def _unpack(self) -> None:
         packed, self._packed = self._packed, None
         try:
-            values, keys = json.loads(packed)  # type: ignore[arg-type]
-            self._values = {tuple(p[:-2]): (int(p[-2]), int(p[-1])) for p in values}
-            self._keys = {tuple(p[:-2]): (int(p[-2]), int(p[-1])) for p in keys}
+            self._values, self._keys = (
+                {tuple(p[:-2]): (int(p[-2]), int(p[-1])) for p in rows}
+                for rows in json.loads(packed)  # type: ignore[arg-type]
+            )
         except (ValueError, TypeError, IndexError):  # not what pack() wrote: positions unknown
             self._values, self._keys = {}, {}
 
