@@ -14,7 +14,7 @@ import pytest
 from conftest import CASE, MKDOCS_YML, build_site
 from mkdocs.exceptions import Abort, PluginError
 from playbook.core.cache import ParseCache
-from playbook.core.frontmatter import PARSER
+from playbook.core.frontmatter import PARSER, Positions
 from playbook.mkdocs.config import read_settings
 from playbook.site import scan
 
@@ -245,3 +245,28 @@ def test_a_cache_committed_to_the_repository_stops_the_build(library, caplog, en
     _git(library.root, "commit", "-q", "-m", "no cache in the repository")
     _site, said = _build(library.root, caplog)
     assert _parsed(said) == (0, 4)  # the folder is the build's again
+
+
+def test_a_cache_file_larger_than_the_limit_is_neither_written_nor_read(library):
+    """The next build would not read a file over the cache's limit: none is written."""
+    folder = library.root / ".cache/playbook"
+    parsed = ParseCache(folder, 1)  # 1 MB
+    _scan(library.root, parsed)
+    parsed.put("0" * 32, {"title": "x" * 2**20}, Positions())  # past 1 MB with it
+    assert parsed.save() == [] and not (folder / CACHE_FILE.rsplit("/", 1)[1]).exists()
+    del parsed.new["0" * 32]
+    parsed.save()
+    assert ParseCache(folder, 1).old.keys() == parsed.new.keys()
+
+
+def test_an_entry_whose_data_is_not_front_matter_is_parsed_again(library, caplog):
+    """Front matter is kept as a mapping (or nothing): anything else, under a header that
+    matches, is parsed again."""
+    raw = _valid_cache_file(library.root, caplog)
+    entries = json.loads(raw.partition(b"\n")[2])
+    for entry in entries.values():
+        entry[0] = ["not", "a", "mapping"]
+    (library.root / CACHE_FILE).write_bytes(_rehashed(raw, json.dumps(entries).encode()))
+    site, said = _build(library.root, caplog)
+    assert _parsed(said) == (4, 0)
+    assert "Circles at a hospital" in (site / CASE_PAGE).read_text(encoding="utf-8")

@@ -201,7 +201,12 @@ class ParseCache:
 
     def get(self, key: str) -> tuple[Any, Positions] | None:
         entry = self.old.get(key)
-        if not (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[1], str)):
+        if not (
+            isinstance(entry, list)
+            and len(entry) == 2
+            and (entry[0] is None or isinstance(entry[0], dict))  # as read_text keeps them
+            and isinstance(entry[1], str)
+        ):
             return None  # not there, or not an entry: parsed again
         self.new[key] = entry
         return entry[0], Positions(packed=entry[1])
@@ -218,12 +223,15 @@ class ParseCache:
         return f" (front matter: {self.made} parsed, {len(self.new) - self.made} from the cache)"
 
     def save(self) -> list[str]:
-        """Keep this scan's entries for the next build, unless the file holds them already;
-        the warning to give when the folder cannot be written."""
+        """Keep this scan's entries for the next build, unless the file holds them already or
+        would be larger than the cache's limit (the next build would not read it); the
+        warning to give when the folder cannot be written."""
         if self.path is None or (not self.made and self.new.keys() == self.old.keys()):
             return []
         body = json.dumps(self.new, ensure_ascii=False, separators=(",", ":")).encode()
         header = f"{self._HEADER} {PARSER} {hashlib.sha256(body).hexdigest()}\n".encode()
+        if len(header) + len(body) > self.limit:
+            return []
         try:
             _write_atomically(self.path, header + body)
         except OSError as error:
