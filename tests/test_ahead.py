@@ -94,6 +94,35 @@ def test_pages_rendered_ahead_equal_pages_rendered_in_process(project, caplog, m
     assert not (ahead_site / "playbooks/succession-plan").exists()
 
 
+def test_the_export_is_made_by_the_second_process(project, monkeypatch, tmp_path):
+    """library.json and the schemas depend on the library only: the second process makes
+    them after our pages (0.4 s at 10,000 items off the build's core), and the build writes
+    them as it would have made them; without that process, the build makes them itself."""
+    from playbook.mkdocs import build as face
+    from playbook.outputs.export import export_files
+
+    makers = tmp_path / "makers"
+
+    def recorded(library):
+        with makers.open("a") as out:
+            out.write(f"{os.getpid()}\n")
+        return export_files(library)
+
+    monkeypatch.setattr(face, "export_files", recorded)
+    site = build_site(project.root, site_dir=str(project.root / "site-ahead"))
+    assert makers.read_text().split() != [str(os.getpid())]
+    assert len(makers.read_text().split()) == 1  # made once, and not again by the build
+
+    monkeypatch.setattr(ahead, "can_fork", lambda: False)
+    alone = build_site(project.root, site_dir=str(project.root / "site-alone"))
+    assert makers.read_text().split()[1:] == [str(os.getpid())]
+    schemas = sorted(p.relative_to(site) for p in (site / "schemas").iterdir())
+    assert Path("schemas/library.schema.json") in schemas
+    exported = [Path("library.json"), *schemas]
+    for path in exported:
+        assert (site / path).read_bytes() == (alone / path).read_bytes(), path
+
+
 def test_pages_are_rendered_ahead_beside_another_plugin(project, caplog):
     """Rendering ahead needs nothing of other plugins: it stays on beside them."""
     project.write("mkdocs.yml", MKDOCS_YML + "  - tags\n")

@@ -34,7 +34,7 @@ import yaml
 
 from .core.cache import ParseCache, cache_folder
 from .core.problems import ContentError, Problem
-from .outputs.export import write_export
+from .outputs.export import export_files, write_export
 from .outputs.pdf import (
     PdfError,
     PdfWriter,
@@ -344,7 +344,7 @@ class ZensicalBuild:
                 if self.renderer.qr_cache is not None:
                     self.renderer.qr_cache.trim()
             if options.export:
-                write_export(site, self.published)
+                write_export(site, export_files(self.published))
             if self.pagefind:
                 shutil.rmtree(site / SEARCH_OUTPUT, ignore_errors=True)
                 stats = index_site(site)

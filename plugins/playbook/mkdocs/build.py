@@ -33,7 +33,7 @@ from mkdocs.structure.toc import AnchorLink, TableOfContents
 from ..core.cache import ParseCache, cache_folder
 from ..core.library import Item, page_url
 from ..core.problems import Problem
-from ..outputs.export import write_export
+from ..outputs.export import Export, export_files, write_export
 from ..outputs.pdf import (
     PdfError,
     PdfStats,
@@ -76,6 +76,7 @@ WORKERS_AFTER_INDEX = 5000
 T = TypeVar("T")
 
 SEARCH_PARTIAL = "partials/search.html"
+EXPORT_JOB = "\0export"  # the second process's last job: not a page's src_uri
 # Plugins that cannot work beside ours, and why: said as an error, never a traceback
 UNSUPPORTED = {
     "i18n": (
@@ -193,7 +194,8 @@ class SiteBuild:
         self.items: dict[str, Item] = {}  # src_uri -> item
         self.pages: dict[str, GeneratedPage] = {}  # src_uri -> generated page
         self.pending: dict[str, tuple[str, ...]] = {}  # deferred fragments, until post_page
-        self.ahead: Ahead[Rendered] = Ahead()
+        # our pages (and the export, last) in a second process (see _render_ahead)
+        self.ahead: Ahead[Rendered | Export] = Ahead()
         # the PDF stage, in a second process while the templates render (see _pdfs_ahead)
         self.pdfs: Ahead[tuple[PdfStats, str | None, float]] = Ahead()
         self.pdfs_started = False
@@ -318,6 +320,8 @@ class SiteBuild:
                 order.append(file.src_uri)
             elif page is not None:
                 jobs.append((file.src_uri, functools.partial(self.renderer.page, page, prefix)))
+        if self.options.export:  # depends on the library only: done once the pages are
+            jobs.append((EXPORT_JOB, functools.partial(export_files, self.library)))
         why = self.ahead.start(jobs)
         if why:
             log.info("pages: rendered in this process only (no second process: %s)", why)
@@ -444,7 +448,9 @@ class SiteBuild:
             return self._index_part(page, self._later(src_uri, rendered))
         if generated is not None:
             self._set_meta(page, generated.title)
-            rendered = self.ahead.take(src_uri, self._idle) or self.renderer.page(generated, prefix)
+            rendered = self.ahead.take(src_uri, self._idle)
+            if not isinstance(rendered, Rendered):
+                rendered = self.renderer.page(generated, prefix)
             return self._later(src_uri, rendered)
         # A hand-written page (its front matter was escaped in markdown())
         if "title" not in page.meta and page.title:  # from its first heading: MkDocs' weak
@@ -482,7 +488,7 @@ class SiteBuild:
     def _item_ahead(self, src_uri: str, body_html: str) -> Rendered | None:
         """The item's page from the second process, its body in place; None if not there."""
         rendered = self.ahead.take(src_uri, self._idle)
-        if rendered is None or rendered.html.count(BODY) != 1:
+        if not isinstance(rendered, Rendered) or rendered.html.count(BODY) != 1:
             return None
         return Rendered(rendered.html.replace(BODY, body_html), rendered.later)
 
@@ -550,6 +556,7 @@ class SiteBuild:
         """After every page is written: PDFs and the export."""
         if self.ahead.taken:
             log.info("pages: %d rendered ahead by a second process", self.ahead.taken)
+        made = self.ahead.take(EXPORT_JOB) if self.options.export else None
         self.ahead.close()
         site = Path(config.site_dir)
         if self.plan is not None and self.session.dirty:
@@ -561,7 +568,7 @@ class SiteBuild:
                 if self.renderer.qr_cache is not None:
                     self.renderer.qr_cache.trim()
             if self.options.export:
-                write_export(site, self.library)
+                write_export(site, made if isinstance(made, dict) else export_files(self.library))
         except OSError as error:  # a full disk, a read-only folder: one line, no traceback
             where = error.filename or site
             raise PluginError(
