@@ -185,6 +185,26 @@ def test_every_page_is_handed_over_after_the_child_is_done():
     assert worker.process is None
 
 
+def _tells(*lines: str) -> Rendered:
+    for line in lines:
+        ahead.tell(line)
+    return _page("told")
+
+
+def test_a_job_tells_the_parent_the_newest_of_its_lines():
+    """A job in the child hands lines to the parent (the PDF stage's progress); the parent
+    says the newest of those waiting when it reads, so a late read says no stale lines."""
+    said: list[str] = []
+    worker = Ahead(say=said.append)
+    jobs = [("a", lambda: _tells("1 of 3", "2 of 3")), ("b", lambda: _tells("3 of 3"))]
+    assert not worker.start(jobs)
+    worker.process.join()  # everything waits in the pipe
+    assert worker.take("b") == _page("told") and worker.take("a") == _page("told")
+    assert said == ["3 of 3"]
+    ahead.tell("not in a child")  # nothing to hand over to, and no error
+    assert Ahead().say is None  # without `say`, what a job tells is dropped
+
+
 def test_a_child_that_dies_leaves_the_rest_to_the_caller():
     worker = Ahead()
     jobs = [("first", lambda: _page("first")), ("exit", lambda: os._exit(3))]

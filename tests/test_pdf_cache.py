@@ -32,7 +32,9 @@ def _build(root: Path, caplog, strict: bool = True) -> tuple[Path, str]:
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="mkdocs.plugins.playbook"):
         site = build_site(root, strict=strict)
-    line = next(r.getMessage() for r in caplog.records if r.getMessage().startswith("PDFs:"))
+    line = next(
+        m for r in caplog.records if (m := r.getMessage()).startswith("PDFs:") and " written " in m
+    )
     return site, line
 
 
@@ -115,6 +117,47 @@ def test_a_second_build_renders_nothing_and_publishes_the_same_bytes(
     assert _counts(line) == (0, 3)
     assert _pdfs(site) == first
     assert not list(site.rglob("*.pdfcache")) and not (site / ".cache").exists()  # never served
+
+
+def _progress(caplog) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if re.match(r"PDFs: \d+ of \d+ parts", r.getMessage())]
+
+
+@pytest.mark.parametrize("where", ["second process", "this process"])
+def test_a_long_pdf_stage_says_how_far_it_has_come(project, caplog, monkeypatch, where):
+    """A cold build of thousands of items makes PDFs for minutes: a line every
+    PROGRESS_EVERY seconds says how far it is, from the second process through the build's
+    log, or from the build's own process. Here every step is long enough to be told."""
+    monkeypatch.setattr(pdf, "PROGRESS_EVERY", 0.0)
+    _fork_beside_threads(monkeypatch)
+    if where == "this process":
+        _in_this_process(monkeypatch)
+    _site, line = _build(project.root, caplog)
+    said = [r.getMessage() for r in caplog.records]
+    records = _progress(caplog)
+    progress = [r.getMessage() for r in records]
+    # said by the build's log: handed over by the second process (site/ahead.py), or said
+    # where the stage runs (outputs/pdf.py)
+    told_by = {"second process": "ahead.py", "this process": "pdf.py"}[where]
+    assert {r.filename for r in records} == {told_by}, progress
+    assert _counts(line) == (3, 0) and "; 4 parts laid out" in line, line
+    last = "PDFs: 4 of 4 parts laid out, 3 of 3 PDFs put together, 0 from the cache ("
+    assert progress and progress[-1].startswith(last), progress
+    assert said.index(progress[-1]) < said.index(line)  # then the summary
+    if where == "this process":  # each part, then each PDF
+        assert [m.split(" (")[0] for m in progress] == [
+            f"PDFs: {n} of 4 parts laid out, 0 of 3 PDFs put together, 0 from the cache"
+            for n in range(1, 5)
+        ] + [
+            f"PDFs: 4 of 4 parts laid out, {n} of 3 PDFs put together, 0 from the cache"
+            for n in range(1, 4)
+        ]
+    assert len(set(progress)) == len(progress)  # none said twice
+
+
+def test_a_short_pdf_stage_says_only_its_summary(project, caplog):
+    _build(project.root, caplog)
+    assert _progress(caplog) == []
 
 
 def test_an_edit_renders_the_item_and_the_packs_that_hold_it(project, caplog, monkeypatch):
@@ -382,11 +425,11 @@ def test_the_pdfs_are_made_beside_the_templates_by_a_second_process(
     stage, post_page = build.SiteBuild._pdf_stage, build.SiteBuild.post_page
     pages: list[float] = []
 
-    def timed_stage(self, config):
+    def timed_stage(self, config, *say):
         (tmp_path / "stage").write_text(
             f"{os.getpid()} {time.monotonic()} {os.nice(0)}", encoding="utf-8"
         )
-        return stage(self, config)
+        return stage(self, config, *say)
 
     def page(self, *args, **kwargs):
         pages.append(time.monotonic())
@@ -418,11 +461,11 @@ def test_pdfs_a_second_process_failed_to_make_are_made_by_the_build(
     here = os.getpid()
     stage = build.SiteBuild._pdf_stage
 
-    def failing(self, config):
+    def failing(self, config, *say):
         if os.getpid() != here:
             (tmp_path / "failed").touch()
             raise RuntimeError("the second process fails, for the test")
-        return stage(self, config)
+        return stage(self, config, *say)
 
     monkeypatch.setattr(build.SiteBuild, "_pdf_stage", failing)
     _fork_beside_threads(monkeypatch)

@@ -38,6 +38,7 @@ from .outputs.export import export_files, write_export
 from .outputs.pdf import (
     PdfError,
     PdfWriter,
+    Progress,
     cache_of,
     pdf_jobs,
     printed_ids,
@@ -334,6 +335,7 @@ class ZensicalBuild:
                     functools.partial(self.renderer.pdf_document, parts=overlay.documents),
                     cache=cache,
                     workers=worker_count(options.pdf_workers),
+                    progress=Progress(self.say),
                 )
                 warnings, summary = report(
                     stats, cache, self.published, time.perf_counter() - started

@@ -37,6 +37,7 @@ from ..outputs.export import Export, export_files, write_export
 from ..outputs.pdf import (
     PdfError,
     PdfStats,
+    Progress,
     cache_of,
     pdf_jobs,
     printed_ids,
@@ -54,7 +55,7 @@ from ..outputs.search import (
     index_site,
 )
 from ..site import ASSET_DIR, ASSETS, SEARCH_ASSETS, base_url, scan
-from ..site.ahead import BODY, Ahead
+from ..site.ahead import BODY, Ahead, tell
 from ..site.meta import escape_material_meta
 from ..site.pages import (
     GeneratedPage,
@@ -197,7 +198,7 @@ class SiteBuild:
         # our pages (and the export, last) in a second process (see _render_ahead)
         self.ahead: Ahead[Rendered | Export] = Ahead()
         # the PDF stage, in a second process while the templates render (see _pdfs_ahead)
-        self.pdfs: Ahead[tuple[PdfStats, str | None, float]] = Ahead()
+        self.pdfs: Ahead[tuple[PdfStats, str | None, float]] = Ahead(say=log.info)
         self.pdfs_started = False
         self.qr_backlog: list[tuple[str, Item]] = []  # see _idle
         self.index_source: IndexSource | None = None
@@ -537,6 +538,7 @@ class SiteBuild:
         if not self.pdfs_started:
             self.pdfs_started = True
             self._pdfs_ahead(config)
+        self.pdfs.receive()  # says the PDF stage's progress, if it told any
         later = self.pending.pop(page.file.src_uri, None)
         if later is not None:
             output = fill_in(output, later)
@@ -698,9 +700,11 @@ class SiteBuild:
             with contextlib.suppress(SearchIndexError):  # reported by `index`, after
                 indexing.wait()
 
-    def _pdf_stage(self, config: Any) -> tuple[PdfStats, str | None, float]:
+    def _pdf_stage(
+        self, config: Any, say: Callable[[str], object] = log.info
+    ) -> tuple[PdfStats, str | None, float]:
         """Every PDF into the site: the stage's figures, why the cache could not be written
-        (or None) and its seconds."""
+        (or None) and its seconds. `say`: where a long stage's progress goes."""
         started = time.perf_counter()
         stats = write_pdfs(
             self.session.pdf_writer,
@@ -712,6 +716,7 @@ class SiteBuild:
             workers=worker_count(self.options.pdf_workers),
             before_workers=self._before_pdf_workers,
             keep=self.session.serving,  # for the next rebuild
+            progress=Progress(say),
         )
         return stats, self.pdf_cache.failed, time.perf_counter() - started
 
@@ -728,7 +733,7 @@ class SiteBuild:
         if self._index_too_large_beside_pdfs():
             return
         why = self.pdfs.start(
-            [("pdfs", functools.partial(_niced, self._pdf_stage, config))], daemon=False
+            [("pdfs", functools.partial(_niced, self._pdf_stage, config, tell))], daemon=False
         )
         if why:
             log.info("PDF stage: after the pages, in this process (no second process: %s)", why)

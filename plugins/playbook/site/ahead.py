@@ -17,6 +17,7 @@ server thread and renders few pages per rebuild anyway.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import multiprocessing
@@ -29,17 +30,30 @@ from typing import Any, Generic, TypeVar
 # Where the item's body goes: an HTML comment, which the sanitizer removes from every body
 BODY = "<!-- playbook:body -->"
 BATCH = 25  # pages per message from the child
+TOLD = "\0told"  # a message's key for a line the child's job says (see tell)
 T = TypeVar("T")
+_SEND: Connection | None = None  # in a child: its end of the pipe, for tell()
 
 
 def can_fork() -> bool:
     return hasattr(os, "fork") and threading.active_count() == 1
 
 
+def tell(line: str) -> None:
+    """From a job running in a child: hand `line` to the parent, which says it (the child's
+    own logging is off) when it next reads the pipe; only the newest of the lines waiting
+    there is said. Outside a child, nothing."""
+    if _SEND is not None:
+        with contextlib.suppress(OSError):  # the parent stopped listening
+            _SEND.send({TOLD: line})
+
+
 class Ahead(Generic[T]):
     """Jobs done by a child process; `take(key)` waits for a job's result."""
 
-    def __init__(self) -> None:
+    def __init__(self, say: Callable[[str], object] | None = None) -> None:
+        """say: what the parent does with a line a job tells (see tell); None: drop it."""
+        self.say = say
         self.process: Any = None
         self.pipe: Connection | None = None
         self.ready: dict[str, T | None] = {}
@@ -84,12 +98,18 @@ class Ahead(Generic[T]):
         """Read what the child has sent (and, if wait, wait for its next batch): a child
         blocked on a full pipe does nothing, so a caller that takes nothing for a while
         calls this now and then."""
+        told = None
         while self.pipe is not None and (wait or self.pipe.poll()):
             wait = False
             try:
-                self.ready.update(self.pipe.recv())
+                batch = self.pipe.recv()
             except (EOFError, OSError):  # the child is done (or gone): keep what it sent
                 self._stop()
+                break
+            told = batch.pop(TOLD, told)
+            self.ready.update(batch)
+        if told is not None and self.say is not None:
+            self.say(told)
 
     def close(self) -> None:
         """Stop the child (if still at work) and drop what it did."""
@@ -109,6 +129,8 @@ class Ahead(Generic[T]):
 
 
 def _work(jobs: Sequence[tuple[str, Callable[[], T]]], send: Connection) -> None:
+    global _SEND
+    _SEND = send
     # the inherited heap goes where the collector never walks it (a walk would touch, and so
     # copy, every page of it); what the jobs make is collected as usual
     gc.freeze()
