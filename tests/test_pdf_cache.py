@@ -203,11 +203,16 @@ def test_an_edit_renders_the_item_and_the_packs_that_hold_it(project, caplog, mo
     ],
 )
 def test_a_spoilt_cache_entry_is_rendered_again_never_published(project, caplog, spoil):
+    """Every file that holds data: the entries of parts, covers and page numbers, and the
+    data files of the PDFs (their entries record them)."""
     site, _line = _build(project.root, caplog)
     first = _pdfs(site)
     folder = project.root / ".cache/playbook/pdf"
-    for entry in folder.glob("*.pdfcache"):
-        entry.write_bytes(spoil(entry.read_bytes()))
+    data = list(folder.glob("*.data"))
+    held = [p for p in folder.glob("*.pdfcache") if not p.with_suffix(".data").exists()]
+    assert len(data) == 3 and len(held) == 4 + 1 + 2
+    for path in data + held:
+        path.write_bytes(spoil(path.read_bytes()))
     site, line = _build(project.root, caplog)
     assert _counts(line) == (3, 0)
     assert _pdfs(site) == first
@@ -241,6 +246,104 @@ def test_the_folder_is_trimmed_to_its_limit_least_recently_used_first(tmp_path):
     cache.trim()
     kept = sorted(p.stem for p in (tmp_path / "pdf").iterdir())
     assert [int(k, 16) for k in kept] == [0, 1]
+
+
+def test_an_entry_put_apart_is_trimmed_with_its_data_file(tmp_path):
+    """A PDF's data file counts in its entry's size and goes with it; the entry's use, not
+    the data file's time (which its record holds), says when it was last used."""
+    folder = tmp_path / "pdf"
+    cache = DiskCache(folder, limit=2500)
+    for n in range(3):
+        cache.put(f"{n:064x}", b"%PDF" + bytes(1000), {}, apart=True)
+        os.utime(folder / f"{n:064x}.pdfcache", (1000 + n, 1000 + n))
+    assert cache.file(f"{0:064x}") is not None  # used again: kept
+    assert sorted(p.suffix for p in folder.iterdir()) == [".data"] * 3 + [".pdfcache"] * 3
+    cache.trim()
+    assert sorted(p.name.split(".")[0] for p in folder.iterdir()) == [f"{n:064x}" for n in (0, 0, 2, 2)]
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    return os.stat(a).st_ino == os.stat(b).st_ino
+
+
+def _data_files(root: Path) -> list[Path]:
+    return sorted((root / ".cache/playbook/pdf").glob("*.data"))
+
+
+def test_a_warm_build_links_its_pdfs_to_the_cache(project, caplog):
+    """A PDF from the cache is a link to the cache's data file: nothing read, nothing
+    written (at 10,000 items, copying took 4 s). It reads as any other file of the site."""
+    site, _line = _build(project.root, caplog)
+    first = _pdfs(site)
+    site, line = _build(project.root, caplog)
+    assert _counts(line) == (0, 3) and _pdfs(site) == first
+    data = _data_files(project.root)
+    for name in PDFS:
+        assert any(_same_file(site / name, d) for d in data), name
+        umask = os.umask(0)
+        os.umask(umask)
+        assert (site / name).stat().st_mode & 0o777 == 0o666 & ~umask  # as a file written
+
+
+def test_a_cache_copied_without_its_times_is_checked_then_linked_again(project, caplog):
+    """A copy of the folder that did not keep times (`cp -r`, an archive of seconds): each
+    PDF is read and checked against its hash, published, and recorded again, so that the
+    build after links it."""
+    site, _line = _build(project.root, caplog)
+    first = _pdfs(site)
+    for path in _data_files(project.root):
+        os.utime(path, (1_000_000_000, 1_000_000_000))
+    site, line = _build(project.root, caplog)
+    assert _counts(line) == (0, 3) and _pdfs(site) == first
+    assert not any(_same_file(site / PACK_PDF, d) for d in _data_files(project.root))
+    site, line = _build(project.root, caplog)
+    assert _counts(line) == (0, 3) and _pdfs(site) == first
+    assert any(_same_file(site / PACK_PDF, d) for d in _data_files(project.root))
+
+
+def test_a_pdf_changed_in_the_site_is_rendered_again_never_published(project, caplog):
+    """Something that writes into a published PDF (it is the cache's data file, linked)
+    changes its time and size: the next build checks it, finds it is not what was made,
+    and makes it again."""
+    site, _line = _build(project.root, caplog)
+    first = _pdfs(site)
+    with (site / PACK_PDF).open("r+b") as published:
+        published.seek(100)
+        published.write(b"changed")
+    site, line = _build(project.root, caplog)
+    assert _counts(line) == (1, 2) and _pdfs(site) == first
+
+
+def test_pdfs_are_copied_where_links_cannot_be_made(project, caplog, monkeypatch):
+    """A site on another filesystem than the cache (EXDEV), or on one without links."""
+    import errno
+
+    site, _line = _build(project.root, caplog)
+    first = _pdfs(site)
+
+    def no_link(*_args, **_kwargs):
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", no_link)
+    site, line = _build(project.root, caplog)
+    assert _counts(line) == (0, 3) and _pdfs(site) == first
+    assert not any(_same_file(site / n, d) for n in PDFS for d in _data_files(project.root))
+
+
+def test_a_pdf_is_put_in_place_of_a_file_never_through_it(tmp_path):
+    """What stands at a PDF's path (a link to a cache file from an earlier build into the
+    same folder, a symbolic link out of the site) is replaced, and left as it was."""
+    site, outside = tmp_path / "site", tmp_path / "outside.pdf"
+    (site / "a").mkdir(parents=True)
+    outside.write_bytes(b"outside")
+    os.link(outside, site / "a/linked.pdf")
+    (site / "a/symlinked.pdf").symlink_to(outside)
+    for name in ("a/linked.pdf", "a/symlinked.pdf"):
+        pdf.PdfWriter._put(site.resolve(), name, b"%PDF new", None)
+        assert (site / name).read_bytes() == b"%PDF new" and not (site / name).is_symlink()
+    assert outside.read_bytes() == b"outside"
+    with pytest.raises(pdf.OutsideSite):
+        pdf.PdfWriter._put(site.resolve(), "../escape.pdf", b"%PDF", None)
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,9 @@ import contextlib
 import hashlib
 import json
 import os
+import secrets
 import stat
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from .frontmatter import PARSER, Positions
 from .settings import Settings
 
 _CACHE_MAGIC = b"playbook-pdf-cache 1\n"  # named when it held PDFs only
+ENTRY, DATA = ".pdfcache", ".data"  # an entry; the data of one put apart (DiskCache)
 
 
 def cache_folder(settings: Settings, cache_dir: str, site_dir: Path) -> Path:
@@ -80,9 +81,16 @@ class DiskCache:
     An entry is a header line, a JSON line (the data's SHA-256, and what its maker reported:
     for a PDF, the URLs its fetcher refused, per item) and the data. An entry whose header,
     JSON or hash does not match is deleted and made again: a cut-off write, a foreign file or
-    an edited one is never published. Entries are written to a temporary name and renamed, so a reader sees a whole
-    entry or none. The folder is bounded: after each build the least recently used entries go
-    until it holds at most `limit` bytes."""
+    an edited one is never published. Entries are written to a temporary name and renamed, so
+    a reader sees a whole entry or none. The folder is bounded: after each build the least
+    recently used entries go until it holds at most `limit` bytes.
+
+    An entry put `apart` (a finished PDF) keeps its data in a file of its own, `<key>.data`,
+    readable as a site's files are, and records that file's size and modification time: a
+    build links it into the site (`file`), reading and writing none of it, as long as both
+    are as recorded (Git's index trusts a file's stat data the same way). A data file whose
+    size or time is not as recorded (a copy of the folder that did not keep times, a file
+    edited or replaced) is read and checked against the SHA-256 (`get`), as any entry is."""
 
     def __init__(self, folder: Path | None, limit: int) -> None:
         self.folder, self.limit = folder, limit
@@ -97,15 +105,66 @@ class DiskCache:
             return cls(None, 0)
         return cls(folder / name, limit_mb * 2**20)
 
-    def _path(self, key: str) -> Path:
+    def _path(self, key: str, suffix: str = ENTRY) -> Path:
         assert self.folder is not None
-        return self.folder / f"{key}.pdfcache"
+        return self.folder / f"{key}{suffix}"
 
     def get(self, key: str) -> tuple[bytes, dict[str, list[str]]] | None:
+        found = self._entry(key)
+        if found is None:
+            return None
+        meta, data, notes = found
+        if "size" in meta:  # kept apart
+            data = _read_inside(self._path(key, DATA), self.limit)
+        if data is None or meta.get("sha256") != hashlib.sha256(data).hexdigest():
+            self._drop(key)
+            return None
+        self._used(key)
+        return data, notes
+
+    def file(self, key: str) -> tuple[Path, dict[str, list[str]]] | None:
+        """The data file of an entry put apart, and its notes, when the file is a regular one
+        of the recorded size and modification time; else None (then `get` checks it)."""
+        found = self._entry(key)
+        if found is None or "size" not in found[0]:
+            return None
+        meta, _data, notes = found
+        path = self._path(key, DATA)
+        try:
+            info = os.lstat(path)
+        except OSError:
+            return None
+        if not stat.S_ISREG(info.st_mode) or [info.st_size, info.st_mtime_ns] != [
+            meta["size"],
+            meta["mtime_ns"],
+        ]:
+            return None
+        self._used(key)
+        return path, notes
+
+    def put(self, key: str, data: bytes, notes: dict[str, list[str]], apart: bool = False) -> None:
+        if self.folder is None or self.failed:
+            return
+        meta: dict[str, Any] = {"sha256": hashlib.sha256(data).hexdigest(), "refused": notes}
+        try:
+            if apart:
+                path = self._path(key, DATA)
+                _write_atomically(path, data, mode=0o666)  # less the umask: as a site's files
+                info = os.stat(path)
+                meta.update(size=info.st_size, mtime_ns=info.st_mtime_ns)
+                data = b""
+            _write_atomically(
+                self._path(key), _CACHE_MAGIC + json.dumps(meta).encode() + b"\n" + data
+            )
+        except OSError as error:
+            self.failed = f"{self.folder}: {error.strerror or error}"
+
+    def _entry(self, key: str) -> tuple[dict[str, Any], bytes, dict[str, list[str]]] | None:
+        """An entry's record, data (empty if kept apart) and notes; None if there is none,
+        and none that reads as an entry (then it is deleted)."""
         if self.folder is None or self.failed:
             return None
-        path = self._path(key)
-        raw = _read_inside(path, self.limit)
+        raw = _read_inside(self._path(key), self.limit)
         if raw is None:
             return None
         try:
@@ -113,48 +172,47 @@ class DiskCache:
                 raise ValueError("not an entry")
             line_end = raw.index(b"\n", len(_CACHE_MAGIC))
             meta = json.loads(raw[len(_CACHE_MAGIC) : line_end])
-            data = raw[line_end + 1 :]
-            if meta.get("sha256") != hashlib.sha256(data).hexdigest():
-                raise ValueError("its content does not match its hash")
             notes = {str(k): [str(u) for u in v] for k, v in dict(meta["refused"]).items()}
+            if "size" in meta and not all(type(meta[k]) is int for k in ("size", "mtime_ns")):
+                raise ValueError("not a record of a data file")
         except (ValueError, KeyError, TypeError, AttributeError):
-            with contextlib.suppress(OSError):
-                path.unlink()
+            self._drop(key)
             return None
-        with contextlib.suppress(OSError):
-            os.utime(path)  # recently used: kept when the folder is trimmed
-        return data, notes
+        return meta, raw[line_end + 1 :], notes
 
-    def put(self, key: str, data: bytes, notes: dict[str, list[str]]) -> None:
-        if self.folder is None or self.failed:
-            return
-        meta = json.dumps({"sha256": hashlib.sha256(data).hexdigest(), "refused": notes})
-        try:
-            _write_atomically(self._path(key), _CACHE_MAGIC + meta.encode() + b"\n" + data)
-        except OSError as error:
-            self.failed = f"{self.folder}: {error.strerror or error}"
+    def _used(self, key: str) -> None:
+        with contextlib.suppress(OSError):
+            os.utime(self._path(key))  # recently used: kept when the folder is trimmed
+
+    def _drop(self, key: str) -> None:
+        for suffix in (ENTRY, DATA):
+            with contextlib.suppress(OSError):
+                self._path(key, suffix).unlink()
 
     def trim(self) -> None:
-        """Delete the least recently used entries (and leftover partial writes) until the
-        folder holds at most `limit` bytes."""
+        """Delete the least recently used entries (each with its data file, which counts in
+        its size) and leftover partial writes until the folder holds at most `limit` bytes."""
         if self.folder is None or self.failed or not self.folder.is_dir():
             return
-        entries = []
+        entries: dict[str, list[float]] = {}  # key -> [last used, bytes]
+        stale = time.time() - 3600
         for path in self.folder.iterdir():
             with contextlib.suppress(OSError):
-                if path.suffix == ".part" or not path.is_file() or path.is_symlink():
-                    if path.suffix == ".part" and path.stat().st_mtime < time.time() - 3600:
+                info = path.lstat()
+                if path.suffix not in (ENTRY, DATA) or not stat.S_ISREG(info.st_mode):
+                    if path.suffix == ".part" and info.st_mtime < stale:
                         path.unlink()
                     continue
-                info = path.stat()
-                entries.append((info.st_mtime, info.st_size, path))
-        total = sum(size for _mtime, size, _path in entries)
-        for _mtime, size, path in sorted(entries):
+                found = entries.setdefault(path.name.split(".")[0], [stale, 0])
+                found[1] += info.st_size
+                if path.suffix == ENTRY:  # a data file without its entry: stale
+                    found[0] = info.st_mtime
+        total = sum(size for _used, size in entries.values())
+        for (_used, size), key in sorted((v, k) for k, v in entries.items()):
             if total <= self.limit:
                 break
-            with contextlib.suppress(OSError):
-                path.unlink()
-                total -= size
+            self._drop(key)
+            total -= size
 
 
 class ParseCache:
@@ -262,11 +320,12 @@ def _read_inside(path: Path, limit: int) -> bytes | None:
         os.close(handle)
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary name in the same folder, then rename: a reader sees the whole
-    file or the one before."""
+def _write_atomically(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """Write to a temporary name in the same folder (created with `mode`, less the umask),
+    then rename: a reader sees the whole file or the one before."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
+    temporary = path.with_name(f"{path.name}.{secrets.token_hex(8)}.part")
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)

@@ -486,10 +486,13 @@ class PdfWriter:
                 used[key] = entry
             return entry
 
-        def publish(jobs: list[PdfJob], entry: tuple[bytes, dict[str, list[str]]]) -> None:
-            data, refused = entry
+        root = site_dir.resolve()
+
+        def publish(
+            jobs: list[PdfJob], refused: dict[str, list[str]], data: bytes, file: Path | None
+        ) -> None:
             for job in jobs:
-                self._put(site_dir, job.path, data)
+                self._put(root, job.path, data, file)
                 stats.written += 1
             for item_id, urls in refused.items():
                 fresh = [u for u in urls if u not in reported]
@@ -508,9 +511,16 @@ class PdfWriter:
             if key in wanted:  # the same PDF at another path
                 by_key[key].append(job)
                 continue
+            kept = None if keep else cache.file(key)  # linked into the site, not read
+            if kept is not None:
+                publish([job], kept[1], b"", kept[0])
+                stats.reused += 1
+                continue
             entry = find(key)
             if entry is not None:
-                publish([job], entry)
+                if not keep:  # its data file's times were not as recorded: `find` checked
+                    cache.put(key, *entry, apart=True)  # it; recorded again for next build
+                publish([job], entry[1], entry[0], None)
                 stats.reused += 1
                 continue
             for (_label, html, url, item_id), part_key in zip(parts, part_keys, strict=True):
@@ -558,8 +568,9 @@ class PdfWriter:
                 for part_key in wanted[key][4]:  # what a part's fetcher refused, the PDF reports
                     for item_id, urls in parts_found[part_key][1].items():
                         refused.setdefault(item_id, []).extend(urls)
-                cache.put(key, data, refused)
-                publish(by_key[key], (data, refused))
+                cache.put(key, data, refused, apart=True)
+                kept = None if keep else cache.file(key)
+                publish(by_key[key], refused, data, kept and kept[0])
                 if keep:
                     used[key] = (data, refused)
                 stats.rendered += 1
@@ -569,12 +580,25 @@ class PdfWriter:
         return stats
 
     @staticmethod
-    def _put(site_dir: Path, path: str, data: bytes) -> None:
-        target = site_dir / path
-        if not target.resolve().is_relative_to(site_dir.resolve()):  # never elsewhere
+    def _put(root: Path, path: str, data: bytes, file: Path | None) -> None:
+        """Put a PDF at `path` in the site whose resolved folder is `root`: a link to `file`
+        (the cache's copy: nothing read, nothing written), or a copy of it on a filesystem
+        without links to it; else `data`. Whatever was at `path` is replaced, never written
+        through: it may be a link to the cache's copy, or lead outside the site."""
+        target = root / path
+        if not Path(os.path.realpath(target.parent)).is_relative_to(root):  # never elsewhere
             raise OutsideSite(f"{path} is not a path inside the site")
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        with contextlib.suppress(FileNotFoundError):
+            target.unlink()
+        if file is not None:
+            try:
+                os.link(file, target)
+                return
+            except OSError:  # another filesystem (EXDEV), or one without links
+                data = file.read_bytes()
+        with open(target, "xb") as out:
+            out.write(data)
 
 
 class _Pool:
