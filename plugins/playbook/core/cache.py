@@ -134,10 +134,8 @@ class DiskCache:
             info = os.lstat(path)
         except OSError:
             return None
-        if not stat.S_ISREG(info.st_mode) or [info.st_size, info.st_mtime_ns] != [
-            meta["size"],
-            meta["mtime_ns"],
-        ]:
+        recorded = (meta["size"], meta["mtime_ns"])
+        if not stat.S_ISREG(info.st_mode) or (info.st_size, info.st_mtime_ns) != recorded:
             return None
         self._used(key)
         return path, notes
