@@ -19,6 +19,7 @@ from .settings import Settings
 
 _CACHE_MAGIC = b"playbook-pdf-cache 1\n"  # named when it held PDFs only
 ENTRY, DATA = ".pdfcache", ".data"  # an entry; the data of one put apart (DiskCache)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # not on Windows
 
 
 def cache_folder(settings: Settings, cache_dir: str, site_dir: Path) -> Path:
@@ -140,9 +141,12 @@ class DiskCache:
         self._used(key)
         return path, notes
 
-    def put(self, key: str, data: bytes, notes: dict[str, list[str]], apart: bool = False) -> None:
+    def put(
+        self, key: str, data: bytes, notes: dict[str, list[str]], apart: bool = False
+    ) -> Path | None:
+        """Keep an entry; put `apart`, its data file (see `file`), or None if none was kept."""
         if self.folder is None or self.failed:
-            return
+            return None
         meta: dict[str, Any] = {"sha256": hashlib.sha256(data).hexdigest(), "refused": notes}
         try:
             if apart:
@@ -156,6 +160,8 @@ class DiskCache:
             )
         except OSError as error:
             self.failed = f"{self.folder}: {error.strerror or error}"
+            return None
+        return self._path(key, DATA) if apart else None
 
     def _entry(self, key: str) -> tuple[dict[str, Any], bytes, dict[str, list[str]]] | None:
         """An entry's record, data (empty if kept apart) and notes; None if there is none,
@@ -201,9 +207,10 @@ class DiskCache:
                     if path.suffix == ".part" and info.st_mtime < stale:
                         path.unlink()
                     continue
+                # last used: its entry's time; a data file without its entry is stale
                 found = entries.setdefault(path.name.split(".")[0], [stale, 0])
                 found[1] += info.st_size
-                if path.suffix == ENTRY:  # a data file without its entry: stale
+                if path.suffix == ENTRY:
                     found[0] = info.st_mtime
         total = sum(size for _used, size in entries.values())
         for (_used, size), key in sorted((v, k) for k, v in entries.items()):
@@ -303,7 +310,7 @@ def _read_inside(path: Path, limit: int) -> bytes | None:
     """A cache file's bytes; None if it is missing, not a regular file (a symbolic link could
     lead outside the project), larger than `limit` or unreadable."""
     try:
-        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        handle = os.open(path, os.O_RDONLY | _NOFOLLOW)
     except OSError:
         return None
     try:
@@ -323,7 +330,7 @@ def _write_atomically(path: Path, data: bytes, mode: int = 0o600) -> None:
     then rename: a reader sees the whole file or the one before."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f"{path.name}.{secrets.token_hex(8)}.part")
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, mode)
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)

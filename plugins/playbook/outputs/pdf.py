@@ -568,9 +568,8 @@ class PdfWriter:
                 for part_key in wanted[key][4]:  # what a part's fetcher refused, the PDF reports
                     for item_id, urls in parts_found[part_key][1].items():
                         refused.setdefault(item_id, []).extend(urls)
-                cache.put(key, data, refused, apart=True)
-                kept = None if keep else cache.file(key)
-                publish(by_key[key], refused, data, kept and kept[0])
+                file = cache.put(key, data, refused, apart=True)
+                publish(by_key[key], refused, data, None if keep else file)
                 if keep:
                     used[key] = (data, refused)
                 stats.rendered += 1
