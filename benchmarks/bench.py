@@ -441,7 +441,7 @@ def bench_pdf(sizes: list[int], workdir: Path, repeat: int, other_plugins: bool)
         ]
         print("| " + " | ".join(cells) + " |", flush=True)
         for name in ("cold", "warm", "edited"):
-            found = re.search(r"PDFs: \d+ written in .*", best[name][2])  # the summary
+            found = PDF_LINE.search(best[name][2])  # the summary, not a progress line
             if found:
                 print(f"<!-- {size:,} {name}: {found.group(0)} -->", flush=True)
         aside(plain)
