@@ -19,8 +19,10 @@ apt_ensure() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# WeasyPrint (the PDFs) draws text with Pango; DejaVu is the printed pages' font; HarfBuzz's
-# subsetter cuts the fonts it embeds three times as fast as fontTools, its fallback
+# Chromium lays the PDFs out (pdf_engine: auto). DejaVu is the printed pages' font. WeasyPrint,
+# the engine where there is no Chromium, draws text with Pango; HarfBuzz's subsetter cuts the
+# fonts it embeds three times as fast as fontTools, its fallback
+apt_ensure chromium
 apt_ensure libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core libharfbuzz-subset0
 
 if [ ! -x .venv/bin/python ]; then

@@ -3,7 +3,7 @@
 # Chromium and Poppler's PDF tools for the browser and print tests, Java for the HTML checker), then lint, the library check,
 # the strict build and pytest. Extra arguments go to pytest.
 source "$(dirname "$0")/bootstrap.sh"
-apt_ensure chromium poppler-utils
+apt_ensure poppler-utils
 # Java, for the Nu HTML checker (tests/test_html_valid.py)
 command -v java >/dev/null || apt_ensure default-jre-headless
 # axe-core, pinned in tests/a11y, for the accessibility tests (npm may come with a non-Debian node)

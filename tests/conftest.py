@@ -199,6 +199,16 @@ def problems_of(project: Project) -> Callable[..., list]:
     return run
 
 
+def page_texts(pdf_file: Path | bytes) -> list[str]:
+    """The text of each page of a PDF, as pypdf reads it."""
+    import io
+
+    from pypdf import PdfReader
+
+    data = pdf_file if isinstance(pdf_file, bytes) else pdf_file.read_bytes()
+    return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
+
+
 def build_site(root: Path, *, strict: bool = True, command: str = "build", **overrides) -> Path:
     """Build the project at root with MkDocs' own build, as `mkdocs build` does; return site_dir."""
     from mkdocs.commands.build import build

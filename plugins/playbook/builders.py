@@ -333,6 +333,7 @@ class ZensicalBuild:
                     base_url(config.site_url),
                     self.jobs,
                     functools.partial(self.renderer.pdf_document, parts=overlay.documents),
+                    engine=options.pdf_engine,
                     cache=cache,
                     workers=worker_count(options.pdf_workers),
                     progress=Progress(self.say),

@@ -712,6 +712,7 @@ class SiteBuild:
             self.base_url(config),
             self.pdf_jobs,
             functools.partial(self.renderer.pdf_document, parts=self.session.documents),
+            engine=self.options.pdf_engine,
             cache=self.pdf_cache,
             workers=worker_count(self.options.pdf_workers),
             before_workers=self._before_pdf_workers,

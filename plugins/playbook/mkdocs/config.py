@@ -15,6 +15,7 @@ from mkdocs.config.defaults import MkDocsConfig
 
 from ..core.library import Library
 from ..core.settings import Settings
+from ..outputs.pdf import ENGINES as PDF_ENGINES
 from ..outputs.pdf import PAPER_SIZES
 from ..outputs.search import ENGINES
 from ..site.pages import Renderer
@@ -55,6 +56,9 @@ class PlaybookConfig(Config):
     """The most the cache folder may hold; 0: no cache on disk (PDFs rendered every build)."""
     pdf_workers = _Count(0, 0, 256)
     """Processes that render PDFs; 0: one per core."""
+    pdf_engine = c.Choice(PDF_ENGINES, default="auto")
+    """What lays the PDFs out: `chromium` (headless, through Playwright), `weasyprint`, or
+    `auto`: Chromium when the machine has it, else WeasyPrint (the build says so)."""
     paper_size = c.Choice(PAPER_SIZES, default="A4")
     """The PDFs' paper size. Browser printing uses the printer's paper."""
     fast_preview = c.Type(bool, default=True)

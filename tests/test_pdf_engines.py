@@ -1,0 +1,154 @@
+"""What lays the PDFs out: Chromium, several documents printed as one and split after, with the
+same pages as each printed alone; WeasyPrint where there is no Chromium, which the build says;
+and a change of engine lays everything out again."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+from pathlib import Path
+
+import playbook.outputs.chromium as chromium
+import playbook.outputs.pdf as pdf
+import pypdf
+import pytest
+from conftest import MKDOCS_YML, build_site
+from test_pdf_cache import PACK_PDF, TEMPLATE_PDF, _build, _in_this_process, _with
+
+pytestmark = pytest.mark.skipif(
+    not chromium.available(), reason="needs Chromium (scripts/bootstrap.sh installs it)"
+)
+
+
+def _documents(project, monkeypatch) -> tuple[Path, str, list[tuple[str, str]]]:
+    """The fixture's site built, and every part of its PDFs: (HTML, address)."""
+    documents: dict = {}
+    original = pdf.write_pdfs
+
+    def keep(writer, site_dir, base_url, jobs, compose, **kwargs):
+        documents["base"] = base_url
+        for job in jobs:
+            for _label, html, url, _item in compose(job.items).parts:
+                documents[html] = url
+        return original(writer, site_dir, base_url, jobs, compose, **kwargs)
+
+    monkeypatch.setattr("playbook.mkdocs.build.write_pdfs", keep)
+    _in_this_process(monkeypatch)
+    site = build_site(project.root)
+    base = documents.pop("base")
+    return site, base, list(documents.items())
+
+
+def _gray(data: bytes, tmp: Path, name: str) -> list[bytes]:
+    """Each page of a PDF drawn by Poppler at 100 dpi, in grey: its pixels."""
+    (tmp / f"{name}.pdf").write_bytes(data)
+    subprocess.run(
+        ["pdftoppm", "-r", "100", "-gray", str(tmp / f"{name}.pdf"), str(tmp / name)], check=True
+    )
+    pages = []
+    for path in sorted(tmp.glob(f"{name}-*.pgm")):
+        header, pixels = path.read_bytes().split(b"\n255\n", 1)
+        pages.append(pixels)
+    return pages
+
+
+def _engine(site: Path, base: str) -> chromium.Chromium:
+    return chromium.Chromium(site, base, [f"{pdf.STYLE_DIR}/{n}" for n in pdf.PRINT_STYLES])
+
+
+def test_documents_printed_together_have_the_pages_each_has_alone(project, monkeypatch, tmp_path):
+    """Every part of the fixture's PDFs, printed in one batch (the template's sheet after
+    the others, so not on the batch's first page) and each on its own: the same number of
+    pages, the same text on each, and the same pixels but for the edges of a few glyphs (the
+    batch draws them at another offset, which moves their anti-aliasing)."""
+    site, base, documents = _documents(project, monkeypatch)
+    assert len(documents) == 4  # the sheets of the template and the framework, notes, run sheet
+    engine = _engine(site, base)
+    try:
+        together = engine.pdfs(documents, pdf.UNNUMBERED)
+        alone = [engine.pdfs([document], pdf.UNNUMBERED)[0] for document in documents]
+    finally:
+        engine.close()
+    for n, ((batched, refused_b), (single, refused_s)) in enumerate(
+        zip(together, alone, strict=True)
+    ):
+        assert refused_b == refused_s == []
+        a, b = pypdf.PdfReader(io.BytesIO(batched)), pypdf.PdfReader(io.BytesIO(single))
+        assert len(a.pages) == len(b.pages) >= 1
+        assert [p.extract_text() for p in a.pages] == [p.extract_text() for p in b.pages]
+        for x, y in zip(
+            _gray(batched, tmp_path, f"b{n}"), _gray(single, tmp_path, f"s{n}"), strict=True
+        ):
+            assert len(x) == len(y)
+            differ = [abs(p - q) for p, q in zip(x, y, strict=True) if p != q]
+            assert len(differ) < len(x) / 1000 and max(differ, default=0) < 64
+
+
+def test_a_refused_resource_is_told_with_the_document_that_asked_for_it(
+    project, monkeypatch, tmp_path
+):
+    """A batch in which Chromium was refused a URL is printed again one by one: the
+    refusal is the one document's, the others' PDFs are as in any batch."""
+    site, base, documents = _documents(project, monkeypatch)
+    html, url = documents[1]
+    asking = html.replace(
+        "</body>",
+        '<img src="https://elsewhere.example/pixel.png" alt="">'
+        '<img src="../../../../../etc/hostname" alt=""></body>',
+    )
+    engine = _engine(site, base)
+    try:
+        printed = engine.pdfs([documents[0], (asking, url), documents[2]], pdf.UNNUMBERED)
+    finally:
+        engine.close()
+    refused = [said for _data, said in printed]
+    assert refused[0] == refused[2] == []
+    assert "https://elsewhere.example/pixel.png" in refused[1]
+    assert any(u.endswith("/etc/hostname") for u in refused[1]), refused[1]
+    assert all(pypdf.PdfReader(io.BytesIO(data)).pages for data, _ in printed)
+
+
+def test_the_build_says_when_weasyprint_lays_out_for_want_of_chromium(project, caplog, monkeypatch):
+    """`auto` without a Chromium: WeasyPrint lays the PDFs out, and the summary says why
+    and how to have Chromium; with `pdf_engine: weasyprint` chosen, nothing to say. A change
+    of engine lays every part out again (the cache keys hold it)."""
+    monkeypatch.setattr(chromium, "available", lambda: False)
+    site, line = _build(project.root, caplog)
+    assert "WeasyPrint laid them out: no Chromium was found" in line
+    assert "apt-get install chromium" in line
+    assert round(float(pypdf.PdfReader(site / TEMPLATE_PDF).pages[0].mediabox.width), 2) == 595.28
+    project.write("mkdocs.yml", _with("      pdf_engine: weasyprint\n"))
+    _site, line = _build(project.root, caplog)
+    assert "(0 rendered" in line and "WeasyPrint" not in line  # the same engine: from the cache
+    monkeypatch.undo()
+    project.write("mkdocs.yml", _with("      pdf_engine: chromium\n"))
+    site, line = _build(project.root, caplog)
+    assert "(3 rendered" in line and "; 4 parts laid out)" in line
+    pack = pypdf.PdfReader(site / PACK_PDF)
+    # Chromium's A4 is whole CSS pixels (794 x 1123): 594.96 points wide, WeasyPrint's 595.28
+    assert round(float(pypdf.PdfReader(site / TEMPLATE_PDF).pages[0].mediabox.width), 2) == 594.96
+    assert len(pack.pages) >= 4 and "2 / " in pack.pages[1].extract_text()
+
+
+def test_chromium_chosen_but_missing_stops_the_build_with_the_reason(project, caplog, monkeypatch):
+    """`pdf_engine: chromium` on a machine whose Chromium does not start: the build stops
+    with a located message (no traceback, no PDF half written), in one process and in the
+    workers alike."""
+    from mkdocs.exceptions import Abort, BuildError, PluginError
+
+    monkeypatch.setattr(chromium, "executable", lambda: "/nonexistent/chromium")
+    for workers in (1, 2):
+        project.write(
+            "mkdocs.yml", _with(f"      pdf_engine: chromium\n      pdf_workers: {workers}\n")
+        )
+        monkeypatch.setattr(pdf, "MIN_PRINTS_PER_WORKER", 1)
+        with pytest.raises((Abort, BuildError, PluginError)) as stopped:
+            _build(project.root, caplog)
+        said = str(stopped.value) + " ".join(r.getMessage() for r in caplog.records)
+        assert "Chromium did not start" in said, said
+        assert not list((project.root / "site").rglob("*.pdf"))
+
+
+def test_the_default_configuration_needs_no_engine_option():
+    assert "pdf_engine" not in MKDOCS_YML
+    assert pdf.engine_of("auto")[0] == "chromium"  # this machine has it (bootstrap.sh)
