@@ -1,19 +1,20 @@
-"""Paper: what printed pages carry, and PDFs through WeasyPrint. No MkDocs here.
+"""Paper: what printed pages carry, and PDFs through Chromium or WeasyPrint. No MkDocs here.
 
 Printed pages are laid out by one stylesheet (assets/print.css) for both the browser's print and
 the PDFs. Each item page carries a small print style of its own: a named page whose margin boxes
 print the title, the `updated` date, the page's URL and a QR code that opens it, so every sheet
 can be traced back to the site, also when several items are printed together in a pack.
 
-A PDF is put together from parts, each an HTML document laid out by WeasyPrint on its own: an
-item's sheet (its article), a template's facilitator notes, a playbook's run sheet. A part is
-laid out once for every PDF that holds it (a template's sheet is its own PDF and a page of each
-pack that uses it), and pypdf puts the parts together after: a pack's cover, laid out last
-with the page each part starts on, then the parts, then the page numbers drawn over every page
-but the cover's. WeasyPrint's URL fetcher reads files inside the built site only: no network,
-no file:// outside it. Parts and PDFs are kept by content hash, on disk between builds
-(DiskCache) and in memory across the rebuilds of `mkdocs serve`, so a build lays out and puts
-together only what changed.
+A PDF is put together from parts, each an HTML document laid out on its own: an item's sheet
+(its article), a template's facilitator notes, a playbook's run sheet. A part is laid out once
+for every PDF that holds it (a template's sheet is its own PDF and a page of each pack that
+uses it), and pikepdf puts the parts together after: a pack's cover, laid out last with the
+page each part starts on, then the parts, then the page numbers drawn over every page but the
+cover's. The engine (see engine_of) is Chromium, which prints a chunk of parts as one document
+(outputs/chromium.py), or WeasyPrint, one at a time. Either reads files inside the built site
+only: no network, no file:// outside it. Parts and PDFs are kept by content hash, on disk
+between builds (DiskCache) and in memory across the rebuilds of `mkdocs serve`, so a build
+lays out and puts together only what changed.
 """
 
 from __future__ import annotations
