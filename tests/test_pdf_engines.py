@@ -5,6 +5,7 @@ and a change of engine lays everything out again."""
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 from pathlib import Path
 
@@ -117,6 +118,8 @@ def test_the_build_says_when_weasyprint_lays_out_for_want_of_chromium(project, c
     assert "WeasyPrint laid them out: no Chromium was found" in line
     assert "apt-get install chromium" in line
     assert round(float(pypdf.PdfReader(site / TEMPLATE_PDF).pages[0].mediabox.width), 2) == 595.28
+    cover = pypdf.PdfReader(site / PACK_PDF).pages[0].extract_text()
+    assert re.search(r"Run sheet: phases, roles, pitfalls\W*2\b", cover), cover  # its page
     project.write("mkdocs.yml", _with("      pdf_engine: weasyprint\n"))
     _site, line = _build(project.root, caplog)
     assert "(0 rendered" in line and "WeasyPrint" not in line  # the same engine: from the cache

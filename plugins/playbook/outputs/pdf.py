@@ -158,8 +158,7 @@ def report(
 class Progress:
     """Says how far a long PDF stage has come, at most once every PROGRESS_EVERY seconds (a
     cold build of 2,000 items lays out parts for about 25 s, of 10,000 for nearly three
-    minutes): `say`
-    takes the line. A stage shorter than that says nothing but its summary."""
+    minutes): `say` takes the line. A stage shorter than that says nothing but its summary."""
 
     def __init__(self, say: Callable[[str], object]) -> None:
         self.say = say
