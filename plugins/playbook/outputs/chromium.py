@@ -45,8 +45,12 @@ _BODY = re.compile(r'<body(?: class="([^"]*)")?>(.*)</body>', re.S)
 _URL = re.compile(r'(\s(?:href|src)=")([^"#][^"]*)"')
 
 
-class ChromiumMissing(RuntimeError):
-    """No Chromium to start: the reason, for the build's summary."""
+class ChromiumError(RuntimeError):
+    """Chromium failed at its work: what it said."""
+
+
+class ChromiumMissing(ChromiumError):
+    """No Chromium to start: the reason."""
 
 
 def executable() -> str | None:
@@ -148,7 +152,7 @@ class Chromium:
         if len(documents) > 1 and (self.refused or printed is None):
             return [self.pdfs([document], css)[0] for document in documents]
         if printed is None:
-            raise ValueError(f"Chromium printed no page of {documents[0][1]}")
+            raise ChromiumError(f"Chromium printed no page of {documents[0][1]}")
         return [(data, list(self.refused)) for data in printed]
 
     def _print(self, documents: Sequence[tuple[str, str]], css: str) -> list[bytes] | None:

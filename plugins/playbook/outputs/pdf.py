@@ -308,9 +308,17 @@ class _Renderer:
     def close(self) -> None:
         self.engine.close()
 
-    def _layout(self, documents: Sequence[tuple[str, str]]) -> list[tuple[bytes, list[str]]]:
-        """Documents laid out as parts are: their page numbers left to the PDF they go in."""
-        return self.engine.pdfs(documents, UNNUMBERED)
+    def _layout(
+        self, documents: Sequence[tuple[str, str]], css: str = UNNUMBERED
+    ) -> list[tuple[bytes, list[str]]]:
+        """Documents laid out with the print stylesheets and `css`; by default as parts are,
+        their page numbers left to the PDF they go in."""
+        from .chromium import ChromiumError
+
+        try:
+            return self.engine.pdfs(documents, css)
+        except ChromiumError as error:
+            raise PdfError(str(error)) from None
 
     def render(self, tasks: Sequence[_Task]) -> list[Result]:
         laid_out = self._layout([(task.html, task.url) for task in tasks])
@@ -441,7 +449,7 @@ class _Renderer:
         clear = "html, body { background: transparent !important; }"
         html = f"<!doctype html><html><head></head><body>{pages}</body></html>"
         sized = f"@media print {{ {style} {clear} }}"
-        ((data, _refused),) = self.engine.pdfs([(html, self.base_url)], sized)
+        ((data, _refused),) = self._layout([(html, self.base_url)], sized)
         self.cache.put(key, data, {})
         self._numbers[sizes] = data
         return data
