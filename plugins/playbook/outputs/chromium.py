@@ -19,7 +19,6 @@ refused and reported with the document that asked for it.
 from __future__ import annotations
 
 import io
-import mimetypes
 import os
 import re
 import secrets
@@ -28,7 +27,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import urljoin
 
 # where Debian, Ubuntu and Fedora put Chromium (or Chrome); else Playwright's own download
 EXECUTABLES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -128,18 +127,14 @@ class Chromium:
 
     def _load(self, route: Any) -> None:
         """Serve a file of the built site, and nothing else."""
-        url = route.request.url
-        if url.startswith(self.base):
-            relative = unquote(urlsplit(url).path[len(urlsplit(self.base).path) :])
-            if relative == "" or relative.endswith("/"):
-                relative += "index.html"
-            target = (self.root / relative).resolve()
-            if target.is_relative_to(self.root) and target.is_file():
-                kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-                route.fulfill(body=target.read_bytes(), content_type=kind)
-                return
-        self.refused.append(url)
-        route.abort()
+        from .pdf import site_file
+
+        found = site_file(self.root, self.base, route.request.url)
+        if found is None:
+            self.refused.append(route.request.url)
+            route.abort()
+        else:
+            route.fulfill(body=found[0], content_type=found[1])
 
     def pdfs(self, documents: Sequence[tuple[str, str]], css: str) -> list[tuple[bytes, list[str]]]:
         """Each document (HTML, its address) printed, with the print stylesheets and `css`

@@ -74,30 +74,38 @@ class OutsideSite(ValueError):
     """A PDF asked for a resource that is not a file of the built site."""
 
 
+def site_file(root: Path, base_url: str, url: str) -> tuple[bytes, str] | None:
+    """The bytes and media type of the file of the built site (resolved folder `root`,
+    published at `base_url`) that `url` names, or None if it names none: another host, a
+    path outside the site, a folder without index.html. Both engines load through it."""
+    parts, base = urlsplit(url), urlsplit(base_url)
+    if (parts.scheme, parts.netloc) != (base.scheme, base.netloc):
+        return None
+    if not parts.path.startswith(base.path):
+        return None
+    relative = unquote(parts.path[len(base.path) :])
+    if relative == "" or relative.endswith("/"):
+        relative += "index.html"
+    target = (root / relative).resolve()
+    if not (target.is_relative_to(root) and target.is_file()):
+        return None
+    return target.read_bytes(), mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+
+
 def site_fetcher(site_dir: Path, base_url: str, refused: list[str]):  # noqa: ANN201
     """A WeasyPrint URL fetcher that serves files of site_dir under base_url, data: URLs, and
     nothing else. What it refuses is appended to `refused`."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     root = site_dir.resolve()
-    base = urlsplit(base_url)
 
     class SiteFetcher(URLFetcher):
         def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
-            parts = urlsplit(url)
-            if parts.scheme == "data":
+            if urlsplit(url).scheme == "data":
                 return super().fetch(url, headers)
-            inside = (parts.scheme, parts.netloc) == (base.scheme, base.netloc) and (
-                parts.path.startswith(base.path)
-            )
-            if inside:
-                relative = unquote(parts.path[len(base.path) :])
-                if relative == "" or relative.endswith("/"):
-                    relative += "index.html"
-                target = (root / relative).resolve()
-                if target.is_relative_to(root) and target.is_file():
-                    mime = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-                    return URLFetcherResponse(url, target.read_bytes(), {"Content-Type": mime})
+            found = site_file(root, base_url, url)
+            if found is not None:
+                return URLFetcherResponse(url, found[0], {"Content-Type": found[1]})
             refused.append(url)
             raise OutsideSite(f"{url} is not a file of the built site")
 
@@ -114,7 +122,6 @@ class PdfStats:
     workers: int = 1
     refused: dict[str, list[str]] = field(default_factory=dict)  # item id -> URLs refused
     slow_fonts: bool = False  # fonts subset by fontTools (see subsets_fonts_slowly)
-    engine: str = ""  # what laid the parts out (see engine_of)
     engine_note: str = ""  # why not Chromium, when "auto" could not have it
 
 
@@ -286,7 +293,7 @@ class _WeasyPrint:
 
 
 class _Renderer:
-    """Lays out parts with an engine (Chromium or WeasyPrint, see `engine_of`); pypdf puts
+    """Lays out parts with an engine (Chromium or WeasyPrint, see `engine_of`); pikepdf puts
     the laid-out parts together. A pack's cover and the page numbers drawn over a PDF are
     kept in the disk cache (`cache`, keys under `salt`) like the parts: an edit that leaves a
     pack's page counts as they were lays out neither again."""
@@ -297,10 +304,13 @@ class _Renderer:
         self.site_dir, self.base_url = Path(site_dir), base_url
         self.cache, self.salt = cache, salt
         if engine == "chromium":
-            from .chromium import Chromium
+            from .chromium import Chromium, ChromiumMissing
 
             styles = [f"{STYLE_DIR}/{name}" for name in PRINT_STYLES]
-            self.engine: Any = Chromium(self.site_dir, base_url, styles)
+            try:
+                self.engine: Any = Chromium(self.site_dir, base_url, styles)
+            except ChromiumMissing as error:
+                raise PdfError(f"Chromium did not start: {error}") from None
         else:
             self.engine = _WeasyPrint(self.site_dir, base_url)
         self._numbers: dict[tuple[tuple[float, float], ...], bytes] = {}
@@ -511,12 +521,10 @@ def _start_worker(site_dir: str, base_url: str, cache: DiskCache, salt: str, eng
     gc.freeze()
     from multiprocessing.util import Finalize
 
-    from .chromium import ChromiumMissing
-
     try:
         _WORKER = _Renderer(site_dir, base_url, cache, salt, engine)
-    except ChromiumMissing as error:
-        _WORKER_FAILED = f"Chromium did not start: {error}"
+    except PdfError as error:
+        _WORKER_FAILED = str(error)
         return
     # a worker ends with os._exit, which runs no atexit hook: this closes its browser
     Finalize(_WORKER, _WORKER.close, exitpriority=10)
@@ -752,7 +760,7 @@ class _Pool:
             # writes to it, and does not import the host's main module again, as spawn and
             # forkserver do (a build script without a __main__ guard would run again in
             # every worker)
-            import pypdf  # noqa: F401  imported once, here, not by each worker after the fork
+            import pikepdf  # noqa: F401  imported once, here, not by each worker after the fork
 
             if self.args[4] == "weasyprint":
                 import weasyprint  # noqa: F401
@@ -783,12 +791,7 @@ class _Pool:
         chunks = _chunks(tasks, max(self.workers, -(-len(tasks) // CHUNK)))
         if self.pool is None:
             if self.renderer is None:
-                from .chromium import ChromiumMissing
-
-                try:
-                    self.renderer = _Renderer(*self.args)
-                except ChromiumMissing as error:
-                    raise PdfError(f"Chromium did not start: {error}") from None
+                self.renderer = _Renderer(*self.args)
             for chunk in chunks:
                 yield from _run(self.renderer, chunk)
             return
@@ -845,7 +848,7 @@ def write_pdfs(
     PdfWriter.write; `engine`: see engine_of); `compose` gives what a job's PDF is made of
     (the site model's Renderer.pdf_document): a cover (HTML with page marks, or None), its
     base URL, and the parts, each (outline label, HTML document, base URL, item id). A change
-    of the print styles, the engine or pypdf renders everything again (the paper size is in
+    of the print styles, the engine or pikepdf renders everything again (the paper size is in
     each document)."""
     from importlib import metadata, resources
 
@@ -864,7 +867,7 @@ def write_pdfs(
         site, base_url, compose, jobs, salt=salt, engine=used, cache=cache, workers=workers,
         keep=keep, before_workers=before_workers, progress=progress,
     )  # fmt: skip
-    stats.engine, stats.engine_note = used, note
+    stats.engine_note = note
     return stats
 
 
