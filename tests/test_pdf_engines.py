@@ -23,11 +23,12 @@ pytestmark = pytest.mark.skipif(
 
 def _documents(project, monkeypatch) -> tuple[Path, str, list[tuple[str, str]]]:
     """The fixture's site built, and every part of its PDFs: (HTML, address)."""
-    documents: dict = {}
+    documents: dict[str, str] = {}  # HTML -> address
+    bases: list[str] = []
     original = pdf.write_pdfs
 
     def keep(writer, site_dir, base_url, jobs, compose, **kwargs):
-        documents["base"] = base_url
+        bases.append(base_url)
         for job in jobs:
             for _label, html, url, _item in compose(job.items).parts:
                 documents[html] = url
@@ -36,8 +37,7 @@ def _documents(project, monkeypatch) -> tuple[Path, str, list[tuple[str, str]]]:
     monkeypatch.setattr("playbook.mkdocs.build.write_pdfs", keep)
     _in_this_process(monkeypatch)
     site = build_site(project.root)
-    base = documents.pop("base")
-    return site, base, list(documents.items())
+    return site, bases[0], list(documents.items())
 
 
 def _gray(data: bytes, tmp: Path, name: str) -> list[bytes]:
@@ -48,7 +48,7 @@ def _gray(data: bytes, tmp: Path, name: str) -> list[bytes]:
     )
     pages = []
     for path in sorted(tmp.glob(f"{name}-*.pgm")):
-        header, pixels = path.read_bytes().split(b"\n255\n", 1)
+        _header, pixels = path.read_bytes().split(b"\n255\n", 1)
         pages.append(pixels)
     return pages
 
