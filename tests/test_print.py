@@ -195,6 +195,39 @@ def test_printed_pages_carry_title_date_url_and_a_qr_code_of_the_page(printed):
     )
 
 
+def qr_codes_of(pdf: Path, tmp_path: Path) -> list[list[str]]:
+    """What the QR codes on each page of a PDF say, read by zxing-cpp from the pages drawn by
+    Poppler at 150 dpi, as a phone's camera would read the paper."""
+    import zxingcpp
+    from PIL import Image
+
+    out = tmp_path / pdf.stem
+    poppler("pdftoppm", "-r", "150", "-gray", "-png", str(pdf), str(out))
+    return [
+        sorted(code.text for code in zxingcpp.read_barcodes(Image.open(page)))
+        for page in sorted(tmp_path.glob(f"{pdf.stem}-*.png"))
+    ]
+
+
+def test_the_qr_code_on_every_printed_page_opens_the_page_of_its_item(printed, tmp_path):
+    template, framework = (
+        f"{SITE_URL}playbooks/review-form/",
+        f"{SITE_URL}playbooks/circle-milestones/",
+    )
+    assert qr_codes_of(printed / TEMPLATE_PDF, tmp_path) == [[template]]
+    framework_pages = qr_codes_of(printed / FRAMEWORK_PDF, tmp_path)
+    assert framework_pages and all(codes == [framework] for codes in framework_pages)
+    pack = qr_codes_of(printed / PACK_PDF, tmp_path)
+    assert len(pack) == pages_of(printed / PACK_PDF)
+    for number, codes in enumerate(pack, 1):  # one on each page but the facilitators' notes
+        notes = "FACILITATOR NOTES" in text_of(printed / PACK_PDF, number)
+        assert len(codes) == (not notes), (number, codes)
+    playbook = f"{SITE_URL}playbooks/peer-circles/"
+    assert pack[0] == [playbook]  # the cover
+    uses = {f"{SITE_URL}playbooks/{name}/" for name in ("quarterly-check-in", "review-form")}
+    assert {code for codes in pack for code in codes} == {playbook, framework, *uses}
+
+
 def test_a_workshop_pack_opens_with_a_cover_and_contents_and_numbers_pages_through(printed):
     pack = printed / PACK_PDF
     total = pages_of(pack)

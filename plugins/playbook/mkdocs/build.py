@@ -181,7 +181,7 @@ class SiteBuild:
         self.every_item = library  # drafts too: a build must leave theirs out
         self.library = library if session.serving else library.published()
         cache = folder if options.pdf else None
-        self.renderer = renderer_of(self.library, config, options, cache)
+        self.renderer = renderer_of(self.library, config, options)
         if session.serving and session.renderer is not None:
             self.renderer.reuse_rankings(session.renderer)
         session.renderer = self.renderer
@@ -200,7 +200,6 @@ class SiteBuild:
         # the PDF stage, in a second process while the templates render (see _pdfs_ahead)
         self.pdfs: Ahead[tuple[PdfStats, str | None, float]] = Ahead(say=log.info)
         self.pdfs_started = False
-        self.qr_backlog: list[tuple[str, Item]] = []  # see _idle
         self.index_source: IndexSource | None = None
         self.marked: list[Page] = []  # the pages whose part index_source is to take
         self.indexing: Indexing | None = None  # Pagefind, started before the templates or the PDFs
@@ -310,7 +309,7 @@ class SiteBuild:
                 "custom_dir, and may use an item's body in other ways than printing it"
             )
             return
-        jobs, order = [], []
+        jobs = []
         for file in files.documentation_pages():
             prefix = prefix_of(file.url)
             item, page = self.items.get(file.src_uri), self.pages.get(file.src_uri)
@@ -318,7 +317,6 @@ class SiteBuild:
                 jobs.append(
                     (file.src_uri, functools.partial(self.renderer.item, item, BODY, prefix))
                 )
-                order.append(file.src_uri)
             elif page is not None:
                 jobs.append((file.src_uri, functools.partial(self.renderer.page, page, prefix)))
         if self.options.export:  # depends on the library only: done once the pages are
@@ -327,24 +325,6 @@ class SiteBuild:
         if why:
             log.info("pages: rendered in this process only (no second process: %s)", why)
             return
-        qr_cache = self.renderer.qr_cache
-        if qr_cache is not None and qr_cache.folder is not None:
-            # the items in the second process's order: _idle takes them from the end
-            self.qr_backlog = [(uri, self.items[uri]) for uri in order]
-
-    def _idle(self) -> bool:
-        """While this process waits for a page from the second one: make the QR code of the
-        item that process will come to last, which it then finds in the cache (a cold build
-        with site_url set waited there for most of 10 s at 2,000 items, for segno). False
-        when there is none left before the items that process has done."""
-        if not self.qr_backlog:
-            return False
-        src_uri, item = self.qr_backlog.pop()
-        if src_uri in self.ahead.ready:  # that process is past it, and the rest
-            self.qr_backlog = []
-            return False
-        self.renderer.qr_code(item)
-        return True
 
     def _plan(self, files: Files, config: Any) -> None:
         """Serve: find the pages this build must render. In a dirty rebuild (`mkdocs serve
@@ -449,7 +429,7 @@ class SiteBuild:
             return self._index_part(page, self._later(src_uri, rendered))
         if generated is not None:
             self._set_meta(page, generated.title)
-            rendered = self.ahead.take(src_uri, self._idle)
+            rendered = self.ahead.take(src_uri)
             if not isinstance(rendered, Rendered):
                 rendered = self.renderer.page(generated, prefix)
             return self._later(src_uri, rendered)
@@ -488,7 +468,7 @@ class SiteBuild:
 
     def _item_ahead(self, src_uri: str, body_html: str) -> Rendered | None:
         """The item's page from the second process, its body in place; None if not there."""
-        rendered = self.ahead.take(src_uri, self._idle)
+        rendered = self.ahead.take(src_uri)
         if not isinstance(rendered, Rendered) or rendered.html.count(BODY) != 1:
             return None
         return Rendered(rendered.html.replace(BODY, body_html), rendered.later)
@@ -567,8 +547,6 @@ class SiteBuild:
         try:
             if self.options.pdf:
                 self._write_pdfs(config)
-                if self.renderer.qr_cache is not None:
-                    self.renderer.qr_cache.trim()
             if self.options.export:
                 write_export(site, made if isinstance(made, dict) else export_files(self.library))
         except OSError as error:  # a full disk, a read-only folder: one line, no traceback

@@ -80,15 +80,11 @@ class Ahead(Generic[T]):
         self.pipe = receive
         return ""
 
-    def take(self, key: str, idle: Callable[[], bool] | None = None) -> T | None:
+    def take(self, key: str) -> T | None:
         """The result of the child's job for key, waiting for it if need be; None if the child
-        did not do it (failed, stopped, or never had it). While it waits, `idle` (if given) is
-        called until it returns False: a piece of other work, done on the core the wait frees."""
+        did not do it (failed, stopped, or never had it)."""
         self.receive()
         while self.pipe is not None and key not in self.ready:
-            if idle is not None and idle():
-                self.receive()
-                continue
             self.receive(wait=True)
         found = self.ready.pop(key, None)
         self.taken += found is not None
