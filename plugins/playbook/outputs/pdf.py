@@ -480,7 +480,6 @@ def _stamp(page: Any, number: Any) -> None:
     placed = page.calc_form_xobject_placement(form, name, pikepdf.Rectangle(page.trimbox))
     page.contents_add(b"q\n", prepend=True)  # the page's own graphics state, closed
     page.contents_add(b"Q\n" + placed, prepend=False)
-    page.contents_coalesce()
 
 
 def save_pdf(document: Any) -> bytes:
@@ -810,7 +809,9 @@ class _Pool:
             ) from error
 
 
-CHUNK = 12  # tasks per message to a worker
+# tasks per message to a worker, and so the parts Chromium prints as one: 24 cost 15% less
+# CPU a part than 12 (the fixed cost of a print, shared); 48 or 96 no less than 24
+CHUNK = 24
 
 
 class PdfError(RuntimeError):
