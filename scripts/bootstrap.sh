@@ -19,10 +19,12 @@ apt_ensure() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# Chromium lays the PDFs out (pdf_engine: auto). DejaVu is the printed pages' font. WeasyPrint,
-# the engine where there is no Chromium, draws text with Pango; HarfBuzz's subsetter cuts the
-# fonts it embeds three times as fast as fontTools, its fallback
+# Chromium lays the PDFs out (pdf_engine: auto), its headless shell where there is one (it
+# starts faster); the whole browser runs the end-to-end tests. DejaVu is the printed pages'
+# font. WeasyPrint, the engine where there is no Chromium, draws text with Pango; HarfBuzz's
+# subsetter cuts the fonts it embeds three times as fast as fontTools, its fallback
 apt_ensure chromium
+apt_ensure chromium-headless-shell || echo "no chromium-headless-shell here: the PDFs use chromium"
 apt_ensure libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core libharfbuzz-subset0
 
 if [ ! -x .venv/bin/python ]; then

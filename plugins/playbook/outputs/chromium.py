@@ -29,8 +29,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
-# where Debian, Ubuntu and Fedora put Chromium (or Chrome); else Playwright's own download
-EXECUTABLES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+# where Debian, Ubuntu and Fedora put Chromium (or Chrome); else Playwright's own download.
+# The headless shell first (Debian's chromium-headless-shell, the same engine without the
+# browser around it): it starts in 0.47 s instead of 0.72, and a cold build of 2,000 items
+# took 18.9 to 19.2 s with it, 19.1 to 21.3 s with the whole browser
+EXECUTABLES = (
+    "chromium-headless-shell",
+    "chromium",
+    "chromium-browser",
+    "google-chrome",
+    "google-chrome-stable",
+)
 ARGUMENTS = (
     "--no-sandbox",  # in containers and CI runners, where its sandbox cannot start
     "--disable-background-networking",
