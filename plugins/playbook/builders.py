@@ -186,7 +186,8 @@ class ZensicalBuild:
         published = self.published = library if preview else library.published()
         from .mkdocs.config import renderer_of
 
-        renderer = self.renderer = renderer_of(published, config, options)
+        cache = self.cache if options.pdf else None
+        renderer = self.renderer = renderer_of(published, config, options, cache)
         jobs = self.jobs = pdf_jobs(published) if options.pdf else []
         assets_dir = resources.files("playbook") / "assets"
         names = ASSETS + SEARCH_ASSETS + OWN_SEARCH_BOX if self.pagefind else ASSETS
@@ -343,6 +344,8 @@ class ZensicalBuild:
                 for warning in warnings:
                     self.say(f"WARNING: {warning}")
                 self.say(summary)
+                if self.renderer.qr_cache is not None:
+                    self.renderer.qr_cache.trim()
             if options.export:
                 write_export(site, export_files(self.published))
             if self.pagefind:

@@ -181,7 +181,7 @@ class SiteBuild:
         self.every_item = library  # drafts too: a build must leave theirs out
         self.library = library if session.serving else library.published()
         cache = folder if options.pdf else None
-        self.renderer = renderer_of(self.library, config, options)
+        self.renderer = renderer_of(self.library, config, options, cache)
         if session.serving and session.renderer is not None:
             self.renderer.reuse_rankings(session.renderer)
         session.renderer = self.renderer
@@ -547,6 +547,8 @@ class SiteBuild:
         try:
             if self.options.pdf:
                 self._write_pdfs(config)
+                if self.renderer.qr_cache is not None:
+                    self.renderer.qr_cache.trim()
             if self.options.export:
                 write_export(site, made if isinstance(made, dict) else export_files(self.library))
         except OSError as error:  # a full disk, a read-only folder: one line, no traceback

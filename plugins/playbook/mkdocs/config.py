@@ -19,6 +19,7 @@ from ..outputs.pdf import ENGINES as PDF_ENGINES
 from ..outputs.pdf import PAPER_SIZES
 from ..outputs.search import ENGINES
 from ..site.pages import Renderer
+from ..site.paper import qr_cache_of
 
 
 class _Count(c.Type):
@@ -93,9 +94,12 @@ def settings_of(config: MkDocsConfig, options: PlaybookConfig) -> Settings:
     )
 
 
-def renderer_of(library: Library, config: MkDocsConfig, options: PlaybookConfig) -> Renderer:
+def renderer_of(
+    library: Library, config: MkDocsConfig, options: PlaybookConfig, cache: Path | None
+) -> Renderer:
     """The site model's renderer for a library, as mkdocs.yml sets it up: templates of the
-    theme's custom_dir, the plugin's options, the site's address."""
+    theme's custom_dir, the plugin's options, the site's address; QR codes kept in the
+    project's cache folder (`cache`, see cache_folder; None: not on disk)."""
     custom_dir = config.theme.custom_dir
     return Renderer(
         library,
@@ -106,6 +110,7 @@ def renderer_of(library: Library, config: MkDocsConfig, options: PlaybookConfig)
         pdfs=options.pdf,
         pagefind=options.search == "pagefind",
         paper_size=options.paper_size,
+        qr_cache=qr_cache_of(cache, options.cache_limit_mb),
     )
 
 

@@ -25,6 +25,7 @@ from jinja2 import (
 )
 from markupsafe import Markup
 
+from ..core.cache import DiskCache
 from ..core.export import coverage
 from ..core.library import Item, Library
 from ..core.models import DIFFICULTIES, EVIDENCE_KINDS, EVIDENCE_LABELS, Taxonomy
@@ -299,11 +300,14 @@ class Renderer:
         pdfs: bool = False,
         pagefind: bool = False,
         paper_size: str = "A4",
+        qr_cache: DiskCache | None = None,
     ):
         """site_url makes printed pages carry absolute URLs; pdfs links each page to the PDF
-        the build writes beside it and gives its printed pages a QR code; pagefind marks what Pagefind indexes (see
+        the build writes beside it and gives its printed pages a QR code (kept in qr_cache
+        between builds); pagefind marks what Pagefind indexes (see
         search.py) instead of writing the plain text that Material's search reads."""
         self.library = library
+        self.qr_cache = qr_cache
         self.site_url = site_url
         self.pdfs = pdfs
         self.pagefind = pagefind
@@ -512,7 +516,7 @@ class Renderer:
         PDFs on and the site's address known."""
         if not (self.site_url and self.pdfs):
             return None
-        return qr_data_uri(self.page_address(item))
+        return qr_data_uri(self.page_address(item), self.qr_cache)
 
     def page(self, page: GeneratedPage, prefix: str) -> Rendered:
         return self._render(page.template, prefix, **page.context(self.library, self))
@@ -556,7 +560,7 @@ class Renderer:
         cover = self._render(
             "pdf.html", "", item=playbook, contents=[label for label, *_ in found], pack=True,
             paper_size=self.paper_size, address=address,
-            qr=qr_data_uri(address) if self.site_url else None,
+            qr=qr_data_uri(address, self.qr_cache) if self.site_url else None,
         ).whole()  # fmt: skip
         return PdfDocument(cover, parts[playbook.id].url, tuple(found))
 
