@@ -787,7 +787,18 @@ class _Pool:
         if not self.checked and self.args[4] == "weasyprint":  # once, before the workers
             self.checked = True  # fork: they inherit what it loaded
             self.stats.slow_fonts = subsets_fonts_slowly()
-        chunks = _chunks(tasks, max(self.workers, -(-len(tasks) // CHUNK)))
+        # PDFs with a cover apart from the rest, so that a chunk's covers, which are laid
+        # out together, fill a print of their own as parts do
+        groups = [
+            [t for t in tasks if isinstance(t, _Assembly) and t.cover is not None],
+            [t for t in tasks if not (isinstance(t, _Assembly) and t.cover is not None)],
+        ]
+        chunks = [
+            chunk
+            for group in groups
+            if group
+            for chunk in _chunks(group, max(self.workers, -(-len(group) // CHUNK)))
+        ]
         if self.pool is None:
             if self.renderer is None:
                 self.renderer = _Renderer(*self.args)
