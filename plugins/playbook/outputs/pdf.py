@@ -833,8 +833,8 @@ class PdfError(RuntimeError):
 # one (0.3 s to parse fonts and stylesheets) costs more than it saves. Each worker gets one
 # chunk of each stage, balanced by the work.
 MIN_DOCUMENTS_PER_WORKER = 2
-# The same for Chromium, whose worker starts a browser (0.5 s, a dozen parts' time): an edit's
-# few PDFs are made by one browser in the build's process
+# The same for Chromium, whose worker starts a browser (0.5 s, alone; 2 s beside a cold
+# build): an edit's few PDFs are made by one browser in the build's process
 MIN_PRINTS_PER_WORKER = 24
 
 
