@@ -730,6 +730,20 @@ def _foreign(kind: str, own: bytes) -> bytes:
     return b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 
 
+def test_a_cut_off_qr_code_is_refused_whatever_pillow_was_told(monkeypatch):
+    """WeasyPrint, once imported, sets Pillow to load cut-off images as if whole: the check
+    of a cached code must not depend on which module was imported first."""
+    from PIL import ImageFile
+    from playbook.site import paper
+
+    own = paper._qr_png("https://lib.example.org/playbooks/review-form/")
+    assert paper.is_qr_png(own)
+    for loads_cut_off in (False, True):
+        monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", loads_cut_off)
+        assert not paper.is_qr_png(own[: len(own) // 2])
+        assert not paper.is_qr_png(own[:-12])  # all but the end chunk
+
+
 @pytest.mark.parametrize("kind", ["svg with a script", "cut off", "colour"])
 def test_a_foreign_qr_code_in_the_cache_is_made_again_never_published(project, caplog, kind):
     from playbook.site import paper
