@@ -2,9 +2,10 @@
 
 Laying out a document costs Chromium about 60 ms when it is printed on its own, most of it the
 printing itself (a PDF written, its fonts embedded); printed together, two dozen documents
-cost about 8 ms each (the headless shell, a sheet of 1.5 pages with its QR code as a PNG). So the documents of a batch are printed as one: each in a block of its own
-that starts a page, the blocks' first pages found in the PDF by a named destination each, and
-each document's pages copied out into a PDF of its own with pikepdf. Every document, also one
+cost about 8 ms each (the headless shell, a sheet of 1.5 pages with its QR code as a PNG). So
+the documents of a batch are printed as one: each in a block of its own that starts a page,
+the blocks' first pages found in the PDF by a named destination each, and each document's
+pages copied out into a PDF of its own with pikepdf. Every document, also one
 printed alone, is laid out in that same block, so that a document's pages are the same
 whichever batch it was printed in (tests/test_pdf_engines.py compares them).
 

@@ -789,13 +789,12 @@ class _Pool:
             self.stats.slow_fonts = subsets_fonts_slowly()
         # PDFs with a cover apart from the rest, so that a chunk's covers, which are laid
         # out together, fill a print of their own as parts do
-        groups = [
-            [t for t in tasks if isinstance(t, _Assembly) and t.cover is not None],
-            [t for t in tasks if not (isinstance(t, _Assembly) and t.cover is not None)],
-        ]
+        groups: dict[bool, list[_Task | _Assembly]] = {True: [], False: []}
+        for task in tasks:
+            groups[isinstance(task, _Assembly) and task.cover is not None].append(task)
         chunks = [
             chunk
-            for group in groups
+            for group in groups.values()
             if group
             for chunk in _chunks(group, max(self.workers, -(-len(group) // CHUNK)))
         ]

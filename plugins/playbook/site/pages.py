@@ -304,8 +304,8 @@ class Renderer:
     ):
         """site_url makes printed pages carry absolute URLs; pdfs links each page to the PDF
         the build writes beside it and gives its printed pages a QR code (kept in qr_cache
-        between builds); pagefind marks what Pagefind indexes (see
-        search.py) instead of writing the plain text that Material's search reads."""
+        between builds); pagefind marks what Pagefind indexes (see search.py) instead of
+        writing the plain text that Material's search reads."""
         self.library = library
         self.qr_cache = qr_cache
         self.site_url = site_url

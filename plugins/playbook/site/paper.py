@@ -36,9 +36,8 @@ def qr_data_uri(url: str, cache: DiskCache | None = None) -> str:
     smallest version that holds the address, the mask that scans best; Pillow writes it)
     and kept there: a warm build of 2,000 items makes 1,300 codes, a second of its time. An
     entry that does not decode as a square black-and-white image (0.05 ms to check) is made
-    again, never published. A PNG, not an
-    SVG: Chromium makes a document of every SVG image, which made a part's PDF cost a fifth
-    more."""
+    again, never published. A PNG, not an SVG: Chromium makes a document of every SVG image,
+    which made a part's PDF cost a fifth more."""
     key = hashlib.sha256(f"qr\0{QR_MAKER}\0{url}".encode()).hexdigest()
     entry = cache.get(key) if cache is not None else None
     if entry is not None and is_qr_png(entry[0]):
