@@ -5,8 +5,13 @@ and a change of engine lays everything out again."""
 from __future__ import annotations
 
 import io
+import os
 import re
+import shutil
 import subprocess
+import sys
+import tempfile
+import time
 from pathlib import Path
 
 import playbook.outputs.chromium as chromium
@@ -155,3 +160,124 @@ def test_chromium_chosen_but_missing_stops_the_build_with_the_reason(project, ca
 def test_the_default_configuration_needs_no_engine_option():
     assert "pdf_engine" not in MKDOCS_YML
     assert pdf.engine_of("auto")[0] == "chromium"  # this machine has it (bootstrap.sh)
+
+
+PAGE = "<!doctype html><html><head></head><body><p>One sheet.</p></body></html>"
+
+
+def _fake_chromium(tmp_path: Path, monkeypatch, body: str) -> None:
+    """A program in Chromium's place: a Python script whose body is given."""
+    fake = tmp_path / "fake-chromium"
+    fake.write_text(f"#!{sys.executable}\nimport os, sys\n{body}\n", encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setattr(chromium, "executable", lambda: str(fake))
+
+
+def _left_behind() -> set[str]:
+    return {p.name for p in Path(tempfile.gettempdir()).glob("playbook-chromium-*")}
+
+
+def test_a_chromium_that_stops_at_once_is_missing_with_its_fatal_line(tmp_path, monkeypatch):
+    _fake_chromium(
+        tmp_path,
+        monkeypatch,
+        "print('[1207/1:WARNING:x.cc(1)] noise', file=sys.stderr)\n"
+        "print('[1207/1:FATAL:y.cc(2)] Check failed: no usable display.', file=sys.stderr)\n"
+        "sys.exit(1)",
+    )
+    before = _left_behind()
+    with pytest.raises(chromium.ChromiumMissing, match="Check failed: no usable display"):
+        chromium.Chromium(tmp_path, "https://example.org/", [])
+    assert _left_behind() == before  # its profile folder is gone
+
+
+def test_a_chromium_that_never_answers_is_given_up_on_in_time(tmp_path, monkeypatch):
+    """A Chromium that reads its commands and answers none: the launch fails after TIMEOUT
+    seconds, with the reason; nothing is left running or on disk."""
+    _fake_chromium(tmp_path, monkeypatch, "while os.read(3, 65536):\n    pass")
+    monkeypatch.setattr(chromium, "TIMEOUT", 1)
+    spawned, spawn = [], os.posix_spawn
+    monkeypatch.setattr(
+        os, "posix_spawn", lambda *a, **k: spawned.append(spawn(*a, **k)) or spawned[-1]
+    )
+    before = _left_behind()
+    started = time.monotonic()
+    with pytest.raises(chromium.ChromiumMissing, match=r"did not answer within 1 s"):
+        chromium.Chromium(tmp_path, "https://example.org/", [])
+    assert time.monotonic() - started < 10
+    assert _left_behind() == before
+    with pytest.raises(ChildProcessError):  # stopped and reaped: not left running
+        os.waitpid(spawned[0], os.WNOHANG)
+
+
+def test_a_crashed_page_is_an_error_not_a_wait(tmp_path, monkeypatch):
+    """The page's renderer dies (Chromium's own command crashes it): printing fails at once
+    with a ChromiumError, which the build reports as a PDF error; the browser still closes."""
+    monkeypatch.setattr(chromium, "TIMEOUT", 20)
+    engine = chromium.Chromium(tmp_path, "https://example.org/", [])
+    try:
+        assert engine.pdfs([(PAGE, "https://example.org/a/")], "")[0][0].startswith(b"%PDF")
+        engine._pipe.send("Page.crash", session=engine.session)
+        started = time.monotonic()
+        with pytest.raises(chromium.ChromiumError):
+            engine.pdfs([(PAGE, "https://example.org/a/")], "")
+        assert time.monotonic() - started < 15
+    finally:
+        engine.close()
+
+
+@pytest.mark.parametrize("name", ["chromium-headless-shell", "chromium"])
+def test_chromium_keeps_nothing_of_its_own_after_the_build(name, tmp_path, monkeypatch):
+    """The headless shell keeps its profile in memory; the whole browser gets a fresh folder
+    for it, deleted when it closes. Nothing is written in the user's home (where the whole
+    browser would keep its profile and crash reports), and no process is left."""
+    found = shutil.which(name)
+    if found is None:
+        pytest.skip(f"no {name} on this machine")
+    monkeypatch.setattr(chromium, "executable", lambda: found)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    before = _left_behind()
+    engine = chromium.Chromium(tmp_path, "https://example.org/", [])
+    pid = engine._pipe.pid
+    try:
+        assert bool(_left_behind() - before) == (name == "chromium")  # its profile, in use
+        assert engine.pdfs([(PAGE, "https://example.org/a/")], "")[0][1] == []
+    finally:
+        engine.close()
+    assert _left_behind() == before
+    assert not list(home.rglob("*"))
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def test_a_build_killed_mid_way_leaves_no_chromium_and_no_folder(tmp_path):
+    """The process that drives the headless shell ends without a word (a worker killed, a
+    build stopped): Chromium sees its pipe closed and goes, and nothing stays on disk."""
+    before = _left_behind()
+    script = (
+        "import os, sys\n"
+        "from pathlib import Path\n"
+        "from playbook.outputs.chromium import Chromium\n"
+        f"engine = Chromium(Path({str(tmp_path)!r}), 'https://example.org/', [])\n"
+        "print(engine._pipe.pid, flush=True)\n"
+        "os._exit(0)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    pid = int(out.stdout)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _running(pid):
+        time.sleep(0.05)
+    assert not _running(pid)
+    assert _left_behind() == before
+
+
+def _running(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status  # a zombie has stopped
