@@ -281,3 +281,28 @@ def _running(pid: int) -> bool:
     except OSError:
         return False
     return "\nState:\tZ" not in status  # a zombie has stopped
+
+
+def test_the_page_is_renewed_every_few_prints_and_prints_the_same(tmp_path, monkeypatch):
+    """A renderer keeps what it printed (without JavaScript, nothing collects it): every
+    PRINTS_PER_PAGE prints the page is closed and a new one opened, in a new renderer. The
+    documents printed after print as before, and only one page is ever open."""
+    monkeypatch.setattr(chromium, "PRINTS_PER_PAGE", 2)
+    engine = chromium.Chromium(tmp_path, "https://example.org/", [])
+    try:
+        targets, texts = [], []
+        for _ in range(5):
+            targets.append(engine.target)
+            ((data, refused),) = engine.pdfs([(PAGE, "https://example.org/a/")], "")
+            assert refused == []
+            texts.append(pypdf.PdfReader(io.BytesIO(data)).pages[0].extract_text())
+        assert texts == ["One sheet."] * 5
+        assert len(set(targets)) == 3  # renewed after the 2nd and the 4th print
+        pages = [
+            info
+            for info in engine._pipe.call("Target.getTargets")["targetInfos"]
+            if info["type"] == "page"
+        ]
+        assert [info["targetId"] for info in pages] == [engine.target]
+    finally:
+        engine.close()
