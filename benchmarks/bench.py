@@ -291,7 +291,9 @@ def tree_peak(
     command: list[str], cwd: Path, env: dict[str, str], sample: bool = True
 ) -> tuple[float, int, str]:
     """Run a command in a session of its own: wall seconds, the peak of the summed memory of
-    every process of that session (the build, its PDF workers, Pagefind), sampled every
+    every process of that session (the build, its PDF workers and their Chromium, Pagefind;
+    not a process that starts a session of its own, as Playwright's driver started Chromium
+    until the fifth session of 2026-12-07, which this left uncounted), sampled every
     0.1 s (0 when not `sample`d: reading every process's memory takes CPU, more the more
     processes a build runs, so timed builds are not sampled), and its stderr. Memory is PSS:
     a page shared by several processes (a forked worker's inherited heap) counts once, in
@@ -346,7 +348,8 @@ def bench_pdf(sizes: list[int], workdir: Path, repeat: int, other_plugins: bool)
     Material build of the same Markdown: cold (no PDF cache), warm with no change, warm after
     editing one case study and one template; and with PDFs off. Best of `repeat` each; the
     PDF stage of the cold build in PDFs put together per second per core, with the parts laid
-    out for them; the peak of all processes.
+    out for them; the peak of all processes, in one more cold build, not timed (sampling every
+    process's memory ten times a second takes CPU, more the more processes a build runs).
 
     Every build starts as in a CI job, the plain one too: no site folder (the last build's is
     moved aside), the cache folder kept from the last build (warm) or none (cold). Nothing
@@ -406,14 +409,14 @@ def bench_pdf(sizes: list[int], workdir: Path, repeat: int, other_plugins: bool)
                 [mkdocs, "build", "-f", str(config_file), "-d", str(config_file.parent / "site")],
                 config_file.parent,
                 env,
-                sample,  # the cold build only: the table's memory is its
+                sample,  # an extra cold build only, not timed: the table's memory is its
             )
 
         runs: dict[str, list[tuple[float, int, str]]] = {}
         for n in range(repeat):
             runs.setdefault("plain", []).append(build(plain / "mkdocs.yml"))
             aside(root / ".cache")
-            runs.setdefault("cold", []).append(build(config, sample=True))
+            runs.setdefault("cold", []).append(build(config))
             runs.setdefault("warm", []).append(build(config))
             for path, text in originals.items():  # a different edit each time
                 path.write_text(text + f"\nEdited for the benchmark, run {n}.\n", encoding="utf-8")
@@ -421,6 +424,8 @@ def bench_pdf(sizes: list[int], workdir: Path, repeat: int, other_plugins: bool)
             runs.setdefault("off", []).append(build(off))
         for path, text in originals.items():
             path.write_text(text, encoding="utf-8")
+        aside(root / ".cache")
+        peak = build(config, sample=True)[1]  # sampling costs CPU: this build is not timed
         best = {name: min(found) for name, found in runs.items()}
         plain_s = best["plain"][0]
         stage = PDF_LINE.search(best["cold"][2])
@@ -437,7 +442,7 @@ def bench_pdf(sizes: list[int], workdir: Path, repeat: int, other_plugins: bool)
             f"{written:,} ({parts:,})",
             f"{stage_s:.1f}",
             f"{documents / stage_s / min(workers, cores):.1f}" if stage_s else "",
-            f"{best['cold'][1] / 2**20:.0f}",
+            f"{peak / 2**20:.0f}",
         ]
         print("| " + " | ".join(cells) + " |", flush=True)
         for name in ("cold", "warm", "edited"):
