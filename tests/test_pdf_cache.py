@@ -794,3 +794,30 @@ def test_on_a_large_site_the_pdf_workers_start_once_pagefind_is_done(project, ca
     assert "PDF workers: they start once Pagefind is done (5 pages to index" in caplog.text
     assert (site / "pagefind/pagefind-entry.json").is_file()
     _assert_indexed_beside_the_pages_and_pdfs(caplog)
+
+
+@pytest.mark.parametrize("length", [1, 40, 120])
+def test_a_qr_code_has_the_pixels_zxing_draws_at_scale(length):
+    """The code is drawn a pixel a module and then scaled (faster): every pixel is the one
+    zxing-cpp draws at QR_PIXELS a module, with a module of white around, and the code reads
+    back as its URL. Codes of several sizes (versions)."""
+    import io
+
+    import zxingcpp
+    from PIL import Image
+    from playbook.site import paper
+
+    url = f"https://lib.example.org/{'p' * length}/case/"
+    image = Image.open(io.BytesIO(paper._qr_png.__wrapped__(url)))
+    drawn = zxingcpp.create_barcode(url, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+    drawing = memoryview(drawn.to_image(scale=paper.QR_PIXELS, add_quiet_zones=False))
+    side, border, modules = drawing.shape[0], paper.QR_PIXELS, drawing.tobytes()
+    assert image.size == (side + 2 * border, side + 2 * border)
+    pixels = image.convert("L").load()
+    for y in range(image.height):
+        for x in range(image.width):
+            inside = border <= x < border + side and border <= y < border + side
+            expected = modules[(y - border) * side + x - border] if inside else 255
+            assert pixels[x, y] == expected, (x, y)
+    (found,) = zxingcpp.read_barcodes(image.convert("L"))
+    assert found.text == url
