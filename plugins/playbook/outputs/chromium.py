@@ -39,7 +39,7 @@ import shutil
 import signal
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -94,13 +94,8 @@ def executable() -> str | None:
 
 def available() -> bool:
     """Whether there is a Chromium to start: on the PATH, or Playwright's own."""
-    if executable() is not None:
-        return True
-    from playwright.sync_api import sync_playwright
-
     try:
-        with sync_playwright() as playwright:
-            return Path(playwright.chromium.executable_path).is_file()
+        return Path(_to_start()).is_file()
     except Exception:  # noqa: BLE001  no driver, no browser: none to start
         return False
 
@@ -188,15 +183,21 @@ class _Pipe:
     def call(self, method: str, params: dict[str, Any] | None = None, session: str = "") -> Any:
         """Send a command and wait for its answer (events meanwhile go to `on_event`)."""
         number = self.send(method, params, session)
+        answer = self.until(lambda message: message.get("id") == number, method)
+        if "error" in answer:
+            raise ChromiumError(f"{method}: {answer['error'].get('message', '')}")
+        return answer.get("result", {})
+
+    def until(self, done: Callable[[dict[str, Any]], bool], what: str) -> dict[str, Any]:
+        """Read messages, each event given to `on_event`, until one that is `done` (checked
+        after its event is handled), within TIMEOUT: that message."""
         deadline = time.monotonic() + TIMEOUT
         while True:
-            message = self.receive(deadline, method)
-            if message.get("id") == number:
-                if "error" in message:
-                    raise ChromiumError(f"{method}: {message['error'].get('message', '')}")
-                return message.get("result", {})
+            message = self.receive(deadline, what)
             if "method" in message:
                 self.on_event(message)
+            if done(message):
+                return message
 
     def send(self, method: str, params: dict[str, Any] | None = None, session: str = "") -> int:
         """Send a command without waiting for its answer (ignored when it comes): its id."""
@@ -302,7 +303,7 @@ class Chromium:
         try:
             self._pipe = _launch(found, None if self._folder is None else Path(self._folder.name))
         except BaseException:
-            self.close_folder()
+            self._close_folder()
             raise
         self._pipe.on_event = self._event
         self.target, self.prints = "", 0
@@ -349,9 +350,9 @@ class Chromium:
 
     def close(self) -> None:
         self._pipe.close()
-        self.close_folder()
+        self._close_folder()
 
-    def close_folder(self) -> None:
+    def _close_folder(self) -> None:
         if self._folder is not None:
             self._folder.cleanup()
 
@@ -389,11 +390,8 @@ class Chromium:
         self._pipe.call(
             "Page.setDocumentContent", {"frameId": self.frame, "html": html}, self.session
         )
-        deadline = time.monotonic() + TIMEOUT
-        while not self.loaded:
-            message = self._pipe.receive(deadline, "the document's load")
-            if "method" in message:
-                self._event(message)
+        if not self.loaded:  # (it may have come before the answer)
+            self._pipe.until(lambda _message: self.loaded, "the document's load")
 
     def pdfs(self, documents: Sequence[tuple[str, str]], css: str) -> list[tuple[bytes, list[str]]]:
         """Each document (HTML, its address) printed, with the print stylesheets and `css`

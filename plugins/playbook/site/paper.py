@@ -32,7 +32,7 @@ def qr_data_uri(url: str, cache: DiskCache | None = None) -> str:
     """A QR code that opens url, as a PNG data URI for CSS `url()` and <img>: black and white,
     QR_PIXELS pixels a module, with a quiet zone of one module (the page margin around it
     gives the rest); print.css sizes it, pixelated. From the cache when an earlier build
-    made it (0.03 ms), else made (0.5 ms: zxing-cpp encodes it, error correction M, the
+    made it (0.03 ms), else made (0.35 ms: zxing-cpp encodes it, error correction M, the
     smallest version that holds the address, the mask that scans best; Pillow writes it)
     and kept there: a warm build of 2,000 items makes 1,300 codes, a second of its time. An
     entry that does not decode as a square black-and-white image (0.05 ms to check) is made
