@@ -821,3 +821,32 @@ def test_a_qr_code_has_the_pixels_zxing_draws_at_scale(length):
             assert pixels[x, y] == expected, (x, y)
     (found,) = zxingcpp.read_barcodes(image.convert("L"))
     assert found.text == url
+
+
+def test_a_pdf_is_opened_once_however_many_pdfs_it_goes_in(project, caplog, monkeypatch):
+    """Putting PDFs together opens each PDF it takes from once a chunk: the page numbers
+    every PDF of the same length shares, a sheet in its own PDF and in a pack, a cover
+    counted, then put in (0.3 ms an opening, for 700 PDFs and 2,500 parts at 2,000 items)."""
+    import io
+
+    import pikepdf
+
+    _in_this_process(monkeypatch)
+    calls: list[list[bytes]] = []
+    original_open, original_assemble = pikepdf.open, pdf._Renderer.assemble
+
+    def assemble(self, assemblies):
+        calls.append([])
+        return original_assemble(self, assemblies)
+
+    def counting_open(source, *args, **kwargs):
+        if calls and isinstance(source, io.BytesIO):
+            calls[-1].append(source.getvalue())
+        return original_open(source, *args, **kwargs)
+
+    monkeypatch.setattr(pdf._Renderer, "assemble", assemble)
+    monkeypatch.setattr(pikepdf, "open", counting_open)
+    _site, line = _build(project.root, caplog)
+    opened = [data for call in calls for data in call]
+    assert len(opened) > len(calls) >= 2  # the packs and the PDFs of one item, apart
+    assert all(len(call) == len(set(call)) for call in calls), line
