@@ -17,7 +17,7 @@ import pytest
 from conftest import MKDOCS_YML, TEMPLATE, build_site
 from mkdocs.exceptions import Abort, BuildError, PluginError
 from playbook.outputs.pdf import site_fetcher
-from playbook.site.paper import css_string, qr_data_uri
+from playbook.site.paper import QrCodes, css_string
 
 SITE_URL = "https://lib.example.org/"
 WITH_URL = MKDOCS_YML.replace(
@@ -189,7 +189,7 @@ def test_printed_pages_carry_title_date_url_and_a_qr_code_of_the_page(printed):
     assert "No review date" in framework  # the fixture framework has no `updated`
     html = (printed / "playbooks/review-form/index.html").read_text(encoding="utf-8")
     style = print_style(html).removeprefix("@media print{@page pb-review-form{")
-    assert f'url("{qr_data_uri(SITE_URL + "playbooks/review-form/")}")' in style
+    assert f'url("{QrCodes().data_uri(SITE_URL + "playbooks/review-form/")}")' in style
     assert (
         str(css_string(f"Review form\nNo review date · {SITE_URL}playbooks/review-form/")) in style
     )

@@ -344,8 +344,7 @@ class ZensicalBuild:
                 for warning in warnings:
                     self.say(f"WARNING: {warning}")
                 self.say(summary)
-                if self.renderer.qr_cache is not None:
-                    self.renderer.qr_cache.trim()
+                self.renderer.save_qr_codes()
             if options.export:
                 write_export(site, export_files(self.published))
             if self.pagefind:

@@ -234,33 +234,16 @@ class ParseCache:
     grows with the library, not with its history (2.3 KB per item)."""
 
     NAME = "front-matter.json"
-    _HEADER = "playbook-front-matter 1"
+    HEADER = f"playbook-front-matter 1 {PARSER}"
 
     def __init__(self, folder: Path | None, limit_mb: int) -> None:
         """The parses kept in a project's cache folder (see cache_folder); none on disk
         without a folder or when limit_mb is 0."""
         self.path = folder / self.NAME if folder is not None and limit_mb else None
         self.limit = limit_mb * 2**20
-        self.old: dict[str, Any] = {}
+        self.old = read_sealed_json(self.path, self.HEADER, self.limit) if self.path else {}
         self.new: dict[str, Any] = {}  # the entries of this scan, found or made
         self.made = 0  # entries parsed by this scan
-        if self.path is not None:
-            self.old = self._load(self.path)
-
-    def _load(self, path: Path) -> dict[str, Any]:
-        raw = _read_inside(path, self.limit)
-        if raw is None:
-            return {}
-        header, _, body = raw.partition(b"\n")
-        if header.decode("ascii", "replace") != (
-            f"{self._HEADER} {PARSER} {hashlib.sha256(body).hexdigest()}"
-        ):
-            return {}
-        try:
-            entries = json.loads(body)
-        except ValueError:
-            return {}
-        return entries if isinstance(entries, dict) else {}
 
     def get(self, key: str) -> tuple[Any, Positions] | None:
         entry = self.old.get(key)
@@ -291,12 +274,8 @@ class ParseCache:
         warning to give when the folder cannot be written."""
         if self.path is None or (not self.made and self.new.keys() == self.old.keys()):
             return []
-        body = json.dumps(self.new, ensure_ascii=False, separators=(",", ":")).encode()
-        header = f"{self._HEADER} {PARSER} {hashlib.sha256(body).hexdigest()}\n".encode()
-        if len(header) + len(body) > self.limit:
-            return []
         try:
-            _write_atomically(self.path, header + body)
+            write_sealed_json(self.path, self.HEADER, self.new, self.limit)
         except OSError as error:
             return [
                 f"library: the cache folder cannot be written ({self.path}: "
@@ -304,6 +283,33 @@ class ParseCache:
                 "writable, or set cache_limit_mb: 0"
             ]
         return []
+
+
+def read_sealed_json(path: Path, header: str, limit: int) -> dict[str, Any]:
+    """The object write_sealed_json wrote at `path` under the same `header`; empty if there
+    is none, or the file is not whole: another header (another version), a SHA-256 that does
+    not match (cut off, edited, foreign), larger than `limit`, or a symbolic link."""
+    raw = _read_inside(path, limit)
+    if raw is None:
+        return {}
+    first, _, body = raw.partition(b"\n")
+    if first.decode("ascii", "replace") != f"{header} {hashlib.sha256(body).hexdigest()}":
+        return {}
+    try:
+        found = json.loads(body)
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def write_sealed_json(path: Path, header: str, data: dict[str, Any], limit: int) -> None:
+    """Write `data` as JSON after a line of `header` and the SHA-256 of the JSON (see
+    read_sealed_json), unless it would be larger than `limit` (the next build would not read
+    it). OSError if it cannot be written."""
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    first = f"{header} {hashlib.sha256(body).hexdigest()}\n".encode()
+    if len(first) + len(body) <= limit:
+        _write_atomically(path, first + body)
 
 
 def _read_inside(path: Path, limit: int) -> bytes | None:

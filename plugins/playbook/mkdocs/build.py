@@ -78,6 +78,7 @@ T = TypeVar("T")
 
 SEARCH_PARTIAL = "partials/search.html"
 EXPORT_JOB = "\0export"  # the second process's last job: not a page's src_uri
+QR_JOB = "\0qr"  # the one before: it keeps the QR codes its pages printed
 # Plugins that cannot work beside ours, and why: said as an error, never a traceback
 UNSUPPORTED = {
     "i18n": (
@@ -319,6 +320,7 @@ class SiteBuild:
                 )
             elif page is not None:
                 jobs.append((file.src_uri, functools.partial(self.renderer.page, page, prefix)))
+        jobs.append((QR_JOB, self.renderer.save_qr_codes))
         if self.options.export:  # depends on the library only: done once the pages are
             jobs.append((EXPORT_JOB, functools.partial(export_files, self.library)))
         why = self.ahead.start(jobs)
@@ -538,6 +540,7 @@ class SiteBuild:
         """After every page is written: PDFs and the export."""
         if self.ahead.taken:
             log.info("pages: %d rendered ahead by a second process", self.ahead.taken)
+        self.ahead.take(QR_JOB)  # the second process's codes kept: this one's go with them
         made = self.ahead.take(EXPORT_JOB) if self.options.export else None
         self.ahead.close()
         site = Path(config.site_dir)
@@ -547,8 +550,7 @@ class SiteBuild:
         try:
             if self.options.pdf:
                 self._write_pdfs(config)
-                if self.renderer.qr_cache is not None:
-                    self.renderer.qr_cache.trim()
+                self.renderer.save_qr_codes()  # those of pages rendered here (a preview)
             if self.options.export:
                 write_export(site, made if isinstance(made, dict) else export_files(self.library))
         except OSError as error:  # a full disk, a read-only folder: one line, no traceback

@@ -19,7 +19,7 @@ from ..outputs.pdf import ENGINES as PDF_ENGINES
 from ..outputs.pdf import PAPER_SIZES
 from ..outputs.search import ENGINES
 from ..site.pages import Renderer
-from ..site.paper import qr_cache_of
+from ..site.paper import QrCodes
 
 
 class _Count(c.Type):
@@ -110,7 +110,7 @@ def renderer_of(
         pdfs=options.pdf,
         pagefind=options.search == "pagefind",
         paper_size=options.paper_size,
-        qr_cache=qr_cache_of(cache, options.cache_limit_mb),
+        qr_codes=QrCodes(cache, options.cache_limit_mb),
     )
 
 

@@ -25,14 +25,13 @@ from jinja2 import (
 )
 from markupsafe import Markup
 
-from ..core.cache import DiskCache
 from ..core.export import coverage
 from ..core.library import Item, Library
 from ..core.models import DIFFICULTIES, EVIDENCE_KINDS, EVIDENCE_LABELS, Taxonomy
 from ..core.related import Related, RelatedIndex
 from ..core.synonyms import expansions
 from ..core.types import ITEM_TYPES, PRINTABLE, RELATIONS
-from .paper import css_string, qr_data_uri
+from .paper import QrCodes, css_string
 
 # What follows an item's own part of its page (its cross-links: item_links.html); no HTML of a
 # contributor keeps a data-pb-* attribute
@@ -300,14 +299,14 @@ class Renderer:
         pdfs: bool = False,
         pagefind: bool = False,
         paper_size: str = "A4",
-        qr_cache: DiskCache | None = None,
+        qr_codes: QrCodes | None = None,
     ):
         """site_url makes printed pages carry absolute URLs; pdfs links each page to the PDF
-        the build writes beside it and gives its printed pages a QR code (kept in qr_cache
+        the build writes beside it and gives its printed pages a QR code (from qr_codes, kept
         between builds); pagefind marks what Pagefind indexes (see search.py) instead of
         writing the plain text that Material's search reads."""
         self.library = library
-        self.qr_cache = qr_cache
+        self.qr_codes = qr_codes or QrCodes()
         self.site_url = site_url
         self.pdfs = pdfs
         self.pagefind = pagefind
@@ -512,11 +511,15 @@ class Renderer:
         }
 
     def qr_code(self, item: Item) -> str | None:
-        """The QR code on the item's printed pages (see paper.qr_data_uri), if they carry one:
+        """The QR code on the item's printed pages (see paper.QrCodes), if they carry one:
         PDFs on and the site's address known."""
         if not (self.site_url and self.pdfs):
             return None
-        return qr_data_uri(self.page_address(item), self.qr_cache)
+        return self.qr_codes.data_uri(self.page_address(item))
+
+    def save_qr_codes(self) -> None:
+        """Keep the QR codes of the library's pages for the next build (see QrCodes.save)."""
+        self.qr_codes.save({self.page_address(item) for item in self.library})
 
     def page(self, page: GeneratedPage, prefix: str) -> Rendered:
         return self._render(page.template, prefix, **page.context(self.library, self))
@@ -560,7 +563,7 @@ class Renderer:
         cover = self._render(
             "pdf.html", "", item=playbook, contents=[label for label, *_ in found], pack=True,
             paper_size=self.paper_size, address=address,
-            qr=qr_data_uri(address, self.qr_cache) if self.site_url else None,
+            qr=self.qr_codes.data_uri(address) if self.site_url else None,
         ).whole()  # fmt: skip
         return PdfDocument(cover, parts[playbook.id].url, tuple(found))
 
