@@ -556,7 +556,7 @@ def test_the_pdfs_are_made_beside_the_templates_by_a_second_process(
     site, line = _build(project.root, caplog)
     pid, started, niceness = (tmp_path / "stage").read_text(encoding="utf-8").split()
     assert int(pid) != here and float(started) < pages[-1], (started, pages[-1])
-    assert int(niceness) >= os.nice(0) + 10
+    assert int(niceness) == 19  # the lowest: see build._niced
     assert _counts(line) == (3, 0) and line.count("PDFs:") == 1
     beside = _pdfs(site)
     shutil.rmtree(project.root / ".cache")

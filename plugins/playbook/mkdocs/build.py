@@ -737,10 +737,10 @@ class SiteBuild:
 
 
 def _niced(job: Callable[..., T], *args: Any) -> T:
-    """`job` in a second process, beside the build's own work: at a lower priority (nice
-    10), for it and the processes it starts; stopped (SIGTERM: the build failed) with the PDF
+    """`job` in a second process, beside the build's own work: at the lowest priority (nice
+    19, as Pagefind: see search.py), for it and the processes it starts; stopped (SIGTERM: the build failed) with the PDF
     workers it started, which would otherwise wait for work forever."""
-    os.nice(10)
+    os.nice(19)
     signal.signal(signal.SIGTERM, _stop_with_workers)
     return job(*args)
 
