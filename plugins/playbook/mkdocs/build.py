@@ -79,6 +79,7 @@ T = TypeVar("T")
 SEARCH_PARTIAL = "partials/search.html"
 EXPORT_JOB = "\0export"  # the second process's last job: not a page's src_uri
 QR_JOB = "\0qr"  # the one before: it keeps the QR codes its pages printed
+PARSED_JOB = "\0parsed"  # and before: it keeps the front matter the scan parsed
 # Plugins that cannot work beside ours, and why: said as an error, never a traceback
 UNSUPPORTED = {
     "i18n": (
@@ -155,11 +156,14 @@ class SiteBuild:
         read_cache = session.read_cache if session.serving else None
         parsed = None if read_cache else ParseCache(folder, options.cache_limit_mb)
         library, problems, count = scan(self.settings, read_cache, parsed)
-        for warning in parsed.save() if parsed is not None else ():
-            log.warning(warning)
+        # kept for the next build by the second process, after the pages (its JSON took
+        # 0.05 s of this one's, after an edit), or in `finish`
+        self.parsed = parsed
         self.errors: list[Problem] = []  # serve: shown on every page, over the last good build
         self.banner = ""
         if library is None:
+            for warning in self._save_parsed():
+                log.warning(warning)
             self.errors = [p for p in problems if p.severity == "error"]
             for problem in self.errors:  # each, every time: MkDocs' own logger drops repeats
                 log.error(str(problem))
@@ -197,7 +201,7 @@ class SiteBuild:
         self.pages: dict[str, GeneratedPage] = {}  # src_uri -> generated page
         self.pending: dict[str, tuple[str, ...]] = {}  # deferred fragments, until post_page
         # our pages (and the export, last) in a second process (see _render_ahead)
-        self.ahead: Ahead[Rendered | Export] = Ahead()
+        self.ahead: Ahead[Rendered | Export | list[str]] = Ahead()
         # the PDF stage, in a second process while the templates render (see _pdfs_ahead)
         self.pdfs: Ahead[tuple[PdfStats, str | None, float]] = Ahead(say=log.info)
         self.pdfs_started = False
@@ -225,6 +229,12 @@ class SiteBuild:
             # the library lives as long as the build: keep the collector from walking it
             # again and again (0.3 to 0.5 s of 1.5 s of collections at 5,000 items)
             gc.freeze()
+
+    def _save_parsed(self) -> list[str]:
+        """Keep the front matter the scan parsed for the next build (see ParseCache); the
+        warnings to give if the folder cannot be written."""
+        parsed, self.parsed = self.parsed, None
+        return parsed.save() if parsed is not None else []
 
     def _material_search(self, config: Any) -> Any:
         """With `search: pagefind`, Material's search plugin (which mkdocs.yml keeps listed)
@@ -320,6 +330,7 @@ class SiteBuild:
                 )
             elif page is not None:
                 jobs.append((file.src_uri, functools.partial(self.renderer.page, page, prefix)))
+        jobs.append((PARSED_JOB, self._save_parsed))
         jobs.append((QR_JOB, self.renderer.save_qr_codes))
         if self.options.export:  # depends on the library only: done once the pages are
             jobs.append((EXPORT_JOB, functools.partial(export_files, self.library)))
@@ -540,6 +551,9 @@ class SiteBuild:
         """After every page is written: PDFs and the export."""
         if self.ahead.taken:
             log.info("pages: %d rendered ahead by a second process", self.ahead.taken)
+        warnings = self.ahead.take(PARSED_JOB)  # kept by the second process, if it ran
+        for warning in self._save_parsed() if warnings is None else warnings:
+            log.warning(warning)
         self.ahead.take(QR_JOB)  # the second process's codes kept: this one's go with them
         made = self.ahead.take(EXPORT_JOB) if self.options.export else None
         self.ahead.close()
