@@ -12,7 +12,7 @@ from pathlib import Path
 
 import playbook.outputs.pdf as pdf
 import pytest
-from conftest import MKDOCS_YML, build_site, page_texts
+from conftest import CASE, MKDOCS_YML, build_site, page_texts
 from mkdocs.exceptions import Abort, BuildError, PluginError
 from playbook.core.cache import DiskCache
 
@@ -732,6 +732,49 @@ def test_qr_codes_are_made_once_and_kept_between_builds(project, caplog, monkeyp
     site, _line = _build(project.root, caplog)  # the pages made ahead, in a child, too
     assert _pages(site) == pages
     assert (project.root / ".cache/playbook" / paper.QrCodes.NAME).stat().st_mtime_ns == saved
+
+
+def test_a_first_builds_qr_codes_are_made_beside_the_scan(project, caplog, monkeypatch, tmp_path):
+    """With no codes kept, a process forked before the scan makes every item page's code
+    (its address mirrors its file's path) on the core the scan leaves idle: neither the
+    build's own process nor the one that renders the pages makes any, and a draft's code,
+    made in passing, is not kept."""
+    import os
+
+    from playbook.site import pages, paper
+
+    _with_site_url(project)
+    _fork_beside_threads(monkeypatch)
+    project.write(
+        "case_studies/work-in-progress.md",
+        CASE.replace("title: Circles at a hospital", "title: Work in progress\nstatus: draft"),
+    )
+    made, render = paper._qr_png.__wrapped__, pages.Renderer.item
+    paper._qr_png.cache_clear()
+
+    def recorded(url):
+        with (tmp_path / "made").open("a", encoding="utf-8") as out:
+            out.write(f"{os.getpid()} {time.monotonic()} {url}\n")
+        return made(url)
+
+    def rendered(self, *args, **kwargs):
+        with (tmp_path / "rendered").open("a", encoding="utf-8") as out:
+            out.write(f"{time.monotonic()}\n")
+        return render(self, *args, **kwargs)
+
+    monkeypatch.setattr(paper, "_qr_png", recorded)
+    monkeypatch.setattr(pages.Renderer, "item", rendered)
+    site, _line = _build(project.root, caplog)
+    makers = {line.split()[0] for line in (tmp_path / "made").read_text().splitlines()}
+    assert len(makers) == 1 and str(os.getpid()) not in makers
+    last_made = max(float(line.split()[1]) for line in (tmp_path / "made").read_text().splitlines())
+    assert last_made < min(map(float, (tmp_path / "rendered").read_text().split()))
+    items = [*project.root.glob("playbooks/*.md"), *project.root.glob("case_studies/*.md")]
+    draft = "https://playbooks.example.org/case_studies/work-in-progress/"
+    assert len((tmp_path / "made").read_text().splitlines()) == len(items)
+    assert draft in (tmp_path / "made").read_text() and draft not in _qr_codes(project)
+    assert len(_qr_codes(project)) == len(items) - 1
+    assert not (site / "case_studies/work-in-progress").exists()
 
 
 def test_qr_codes_of_pages_a_build_did_not_render_are_kept_those_of_gone_pages_not(tmp_path):

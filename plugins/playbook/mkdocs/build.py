@@ -66,6 +66,7 @@ from ..site.pages import (
     search_tags,
     site_pages,
 )
+from ..site.paper import QrCodes, item_addresses
 from ..site.preview import Plan, error_banner, with_banner
 from .config import PlaybookConfig, renderer_of, settings_of
 from .nav import NAV, cached_nav, replace_templates
@@ -80,6 +81,7 @@ SEARCH_PARTIAL = "partials/search.html"
 EXPORT_JOB = "\0export"  # the second process's last job: not a page's src_uri
 QR_JOB = "\0qr"  # the one before: it keeps the QR codes its pages printed
 PARSED_JOB = "\0parsed"  # and before: it keeps the front matter the scan parsed
+CODES_JOB = "qr codes"  # the one job of the process that makes a first build's codes
 # Plugins that cannot work beside ours, and why: said as an error, never a traceback
 UNSUPPORTED = {
     "i18n": (
@@ -151,6 +153,7 @@ class SiteBuild:
         # checked here, before MkDocs writes anything: a cache_dir that may not be used stops
         # the build before the site is emptied, not after its pages are written
         folder = self._cache_folder(config)
+        self.codes_ahead = self._codes_ahead(config, folder)
         # front matter parsed by the last build; not by a rebuild of `mkdocs serve`, which
         # reads only the files that changed since the last (see scan's `cache`)
         read_cache = session.read_cache if session.serving else None
@@ -229,6 +232,19 @@ class SiteBuild:
             # the library lives as long as the build: keep the collector from walking it
             # again and again (0.3 to 0.5 s of 1.5 s of collections at 5,000 items)
             gc.freeze()
+
+    def _codes_ahead(self, config: Any, folder: Path | None) -> Ahead[dict[str, str]]:
+        """A build with no QR codes kept (the first: see QrCodes) made its 2,000 codes in
+        the second process that renders the pages, which then fell behind the build's own
+        (0.4 s at 2,000 items). They are made instead by a process forked before the scan,
+        on the core the scan leaves idle: an item page's address mirrors its file's path."""
+        ahead: Ahead[dict[str, str]] = Ahead()
+        codes = QrCodes(folder, self.options.cache_limit_mb)
+        kept = codes.path is not None and codes.path.is_file()
+        if self.options.pdf and config.site_url and not kept and not self.session.serving:
+            addresses = functools.partial(item_addresses, self.settings, config.site_url)
+            ahead.start([(CODES_JOB, lambda: codes.make(addresses()))])
+        return ahead
 
     def _save_parsed(self) -> list[str]:
         """Keep the front matter the scan parsed for the next build (see ParseCache); the
@@ -314,6 +330,10 @@ class SiteBuild:
         """Start a second process rendering our pages (see site/ahead.py) while MkDocs
         converts Markdown; not with templates of ours overridden in custom_dir, which may use
         the item's body in other ways than printing it where it stands."""
+        made = self.codes_ahead.take(CODES_JOB)  # a first build's QR codes (_codes_ahead)
+        self.codes_ahead.close()
+        if made:
+            self.renderer.qr_codes.add(made)
         if self.renderer.overridden:
             self.session.note(
                 "pages: rendered in this process only: templates of ours are overridden in "
@@ -655,6 +675,7 @@ class SiteBuild:
             raise PluginError(str(error)) from error
 
     def fail(self) -> None:
+        self.codes_ahead.close()
         self.ahead.close()
         self.pdfs.close()
         if self.indexing is not None:

@@ -31,7 +31,7 @@ from ..core.models import DIFFICULTIES, EVIDENCE_KINDS, EVIDENCE_LABELS, Taxonom
 from ..core.related import Related, RelatedIndex
 from ..core.synonyms import expansions
 from ..core.types import ITEM_TYPES, PRINTABLE, RELATIONS
-from .paper import QrCodes, css_string
+from .paper import QrCodes, address, css_string
 
 # What follows an item's own part of its page (its cross-links: item_links.html); no HTML of a
 # contributor keeps a data-pb-* attribute
@@ -488,8 +488,8 @@ class Renderer:
         return [(self.SYNONYM_WEIGHTS[p], " · ".join(w)) for p, w in found.items() if w]
 
     def page_address(self, item: Item) -> str:
-        """The item's URL as printed on paper: absolute when the site's URL is known."""
-        return (self.site_url.rstrip("/") + "/" if self.site_url else "/") + item.url
+        """The item's URL as printed on paper (see paper.address)."""
+        return address(self.site_url, item.url)
 
     def paper(self, item: Item) -> dict[str, object]:
         """What the item's printed pages carry: band text, QR code, the PDF beside the page."""

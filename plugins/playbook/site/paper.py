@@ -10,6 +10,7 @@ import re
 import shutil
 import struct
 import zlib
+from collections.abc import Iterable
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -17,6 +18,8 @@ from pathlib import Path
 from markupsafe import Markup
 
 from ..core.cache import read_sealed_json, write_sealed_json
+from ..core.library import page_url, source_files
+from ..core.settings import Settings
 
 
 def css_string(text: str) -> Markup:
@@ -30,6 +33,22 @@ _CSS_UNSAFE = re.compile(r"[^A-Za-z0-9 ]")
 
 def _css_escape(found: re.Match[str]) -> str:
     return f"\\{ord(found.group()):06x}"
+
+
+def address(site_url: str | None, url: str) -> str:
+    """A page's URL as printed on paper: absolute when the site's URL is known."""
+    return (site_url.rstrip("/") + "/" if site_url else "/") + url
+
+
+def item_addresses(settings: Settings, site_url: str | None) -> list[str]:
+    """The addresses of the pages the files of the item folders make, known before the
+    files are read: an item's page mirrors its file's path (see Item.url)."""
+    root, prefix = settings.root, settings.docs_prefix
+    return [
+        address(site_url, page_url(file.relative_to(root).as_posix().removeprefix(prefix)))
+        for file, must in source_files(settings)
+        if must and file.name.endswith(".md") and file.is_relative_to(root)
+    ]
 
 
 QR_PIXELS = 4  # a module's side: a code of 33 modules and its border is 140 pixels, 240 dpi
@@ -90,6 +109,21 @@ class QrCodes:
             return None
         return code if is_qr_png(png) else None
 
+    def make(self, urls: Iterable[str]) -> dict[str, str]:
+        """The codes of `urls` this process does not hold yet, made (none read from the
+        file): a first build's, ahead of the pages (see codes_ahead)."""
+        made = {}
+        for url in urls:
+            if url not in self.codes:
+                made[url] = self.codes[url] = base64.b64encode(_qr_png(url)).decode("ascii")
+        self.made += len(made)
+        return made
+
+    def add(self, made: dict[str, str]) -> None:
+        """Codes another process made for this one (see make)."""
+        self.codes.update(made)
+        self.made += len(made)
+
     def save(self, addresses: set[str]) -> None:
         """Keep the codes of `addresses` (the pages of the library) for the next build: those
         this process printed, and those the file holds for pages it did not render (a
@@ -100,8 +134,8 @@ class QrCodes:
             return
         if self.old is None:
             self.old = read_sealed_json(self.path, self.HEADER, self.limit)
-        kept = {u: c for u, c in self.old.items() if u in addresses and isinstance(c, str)}
-        kept.update(self.codes)
+        found = {**self.old, **self.codes}
+        kept = {u: c for u, c in found.items() if u in addresses and isinstance(c, str)}
         if not self.made and kept.keys() == self.old.keys():
             return
         with contextlib.suppress(OSError):
