@@ -77,7 +77,7 @@ def _committed(folder: Path, root: Path) -> str | None:
 class DiskCache:
     """What a build made, on disk by content key, so that a build reuses what an earlier one
     made (a CI job after each merge: one item changed, one item's PDFs to render): PDFs and
-    their parts (outputs/pdf.py), QR codes (site/paper.py), each kind in a folder of its own.
+    their parts (outputs/pdf.py), in a folder of their own.
 
     An entry is a header line, a JSON line (the data's SHA-256, and what its maker reported:
     for a PDF, the URLs its fetcher refused, per item) and the data. An entry whose header,

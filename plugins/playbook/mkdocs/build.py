@@ -574,7 +574,7 @@ class SiteBuild:
         warnings = self.ahead.take(PARSED_JOB)  # kept by the second process, if it ran
         for warning in self._save_parsed() if warnings is None else warnings:
             log.warning(warning)
-        self.ahead.take(QR_JOB)  # the second process's codes kept: this one's go with them
+        codes_kept = self.ahead.take(QR_JOB)  # by the second process, if it ran
         made = self.ahead.take(EXPORT_JOB) if self.options.export else None
         self.ahead.close()
         site = Path(config.site_dir)
@@ -584,7 +584,8 @@ class SiteBuild:
         try:
             if self.options.pdf:
                 self._write_pdfs(config)
-                self.renderer.save_qr_codes()  # those of pages rendered here (a preview)
+                if not codes_kept:  # the pages were rendered here (a preview)
+                    self.renderer.save_qr_codes()
             if self.options.export:
                 write_export(site, made if isinstance(made, dict) else export_files(self.library))
         except OSError as error:  # a full disk, a read-only folder: one line, no traceback
@@ -773,8 +774,9 @@ class SiteBuild:
 
 def _niced(job: Callable[..., T], *args: Any) -> T:
     """`job` in a second process, beside the build's own work: at the lowest priority (nice
-    19, as Pagefind: see search.py), for it and the processes it starts; stopped (SIGTERM: the build failed) with the PDF
-    workers it started, which would otherwise wait for work forever."""
+    19, as Pagefind: see search.py), for it and the processes it starts; stopped (SIGTERM:
+    the build failed) with the PDF workers it started, which would otherwise wait for work
+    forever."""
     os.nice(19)
     signal.signal(signal.SIGTERM, _stop_with_workers)
     return job(*args)

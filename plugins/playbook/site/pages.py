@@ -517,9 +517,10 @@ class Renderer:
             return None
         return self.qr_codes.data_uri(self.page_address(item))
 
-    def save_qr_codes(self) -> None:
+    def save_qr_codes(self) -> bool:
         """Keep the QR codes of the library's pages for the next build (see QrCodes.save)."""
         self.qr_codes.save({self.page_address(item) for item in self.library})
+        return True
 
     def page(self, page: GeneratedPage, prefix: str) -> Rendered:
         return self._render(page.template, prefix, **page.context(self.library, self))

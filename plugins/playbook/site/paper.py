@@ -66,9 +66,10 @@ class QrCodes:
     read_sealed_json: a file that is not whole, or was made by another encoder or writer, is
     not used), holding the codes of one build: making one costs 0.35 ms, a build of 2,000
     items prints 2,000, and a file apiece added 0.2 ms to each code made and cost 0.11 ms a
-    code to read back; the one file is read in 5 ms. A code in it that does not decode as a square black-and-white image of whole
-    modules is made again, never published. The process that renders the item pages saves
-    them (`save`): in a build, the second one (site/ahead.py)."""
+    code to read back; the one file is read in 5 ms. A code in it that does not decode as a
+    square black-and-white image of whole modules is made again, never published. The
+    process that renders the item pages saves them (`save`): in a build, the second one
+    (site/ahead.py)."""
 
     NAME = "qr-codes.json"
     MAKER = (  # in the header: a new encoder or writer makes the codes again
@@ -88,14 +89,13 @@ class QrCodes:
 
     def data_uri(self, url: str) -> str:
         """The code that opens `url`, as a data URI for CSS `url()` and <img>."""
-        code = self.codes.get(url)
-        if code is None:
-            code = self._kept(url)
-            if code is None:
-                code = base64.b64encode(_qr_png(url)).decode("ascii")
-                self.made += 1
-            self.codes[url] = code
-        return "data:image/png;base64," + code
+        if url not in self.codes:
+            kept = self._kept(url)
+            if kept is None:
+                self.make([url])
+            else:
+                self.codes[url] = kept
+        return "data:image/png;base64," + self.codes[url]
 
     def _kept(self, url: str) -> str | None:
         if self.old is None:
@@ -111,7 +111,7 @@ class QrCodes:
 
     def make(self, urls: Iterable[str]) -> dict[str, str]:
         """The codes of `urls` this process does not hold yet, made (none read from the
-        file): a first build's, ahead of the pages (see codes_ahead)."""
+        file): a first build's are made ahead of its pages (mkdocs/build.py's _codes_ahead)."""
         made = {}
         for url in urls:
             if url not in self.codes:
