@@ -31,7 +31,7 @@ from ..core.models import DIFFICULTIES, EVIDENCE_KINDS, EVIDENCE_LABELS, Taxonom
 from ..core.related import Related, RelatedIndex
 from ..core.synonyms import expansions
 from ..core.types import ITEM_TYPES, PRINTABLE, RELATIONS
-from .paper import QrCodes, address, css_string
+from .paper import QrCodes, css_string, printed_address
 
 # What follows an item's own part of its page (its cross-links: item_links.html); no HTML of a
 # contributor keeps a data-pb-* attribute
@@ -488,8 +488,8 @@ class Renderer:
         return [(self.SYNONYM_WEIGHTS[p], " · ".join(w)) for p, w in found.items() if w]
 
     def page_address(self, item: Item) -> str:
-        """The item's URL as printed on paper (see paper.address)."""
-        return address(self.site_url, item.url)
+        """The item's URL as printed on paper (see paper.printed_address)."""
+        return printed_address(self.site_url, item.url)
 
     def paper(self, item: Item) -> dict[str, object]:
         """What the item's printed pages carry: band text, QR code, the PDF beside the page."""
@@ -518,7 +518,9 @@ class Renderer:
         return self.qr_codes.data_uri(self.page_address(item))
 
     def save_qr_codes(self) -> bool:
-        """Keep the QR codes of the library's pages for the next build (see QrCodes.save)."""
+        """Keep the QR codes of the library's pages for the next build (see QrCodes.save).
+        True, so that a build can tell that its second process did it (Ahead.take gives
+        None for a job not done)."""
         self.qr_codes.save({self.page_address(item) for item in self.library})
         return True
 

@@ -35,7 +35,7 @@ def _css_escape(found: re.Match[str]) -> str:
     return f"\\{ord(found.group()):06x}"
 
 
-def address(site_url: str | None, url: str) -> str:
+def printed_address(site_url: str | None, url: str) -> str:
     """A page's URL as printed on paper: absolute when the site's URL is known."""
     return (site_url.rstrip("/") + "/" if site_url else "/") + url
 
@@ -45,7 +45,7 @@ def item_addresses(settings: Settings, site_url: str | None) -> list[str]:
     files are read: an item's page mirrors its file's path (see Item.url)."""
     root, prefix = settings.root, settings.docs_prefix
     return [
-        address(site_url, page_url(file.relative_to(root).as_posix().removeprefix(prefix)))
+        printed_address(site_url, page_url(file.relative_to(root).as_posix().removeprefix(prefix)))
         for file, must in source_files(settings)
         if must and file.name.endswith(".md") and file.is_relative_to(root)
     ]
