@@ -55,6 +55,19 @@ def _curly_wrapped(value: str) -> bool:
     )
 
 
+def _accepted_text(value: str) -> bool:
+    """Text the checker takes as it is. Invisible characters are refused by design, with
+    their position (found on a fresh clone: an outcome of one byte order mark, U+FEFF, a
+    format character)."""
+    stripped = value.strip()
+    return (
+        bool(stripped)
+        and len(stripped) <= 300
+        and not _curly_wrapped(stripped)
+        and not policy.INVISIBLE.search(value)
+    )
+
+
 text = st.text(
     alphabet=st.characters(
         blacklist_categories=("Cs", "Cc", "Zl", "Zp"),
@@ -62,13 +75,7 @@ text = st.text(
     ),
     min_size=1,
     max_size=80,
-).filter(
-    lambda s: s.strip()
-    and len(s.strip()) <= 300
-    and not _curly_wrapped(s.strip())
-    and not policy.INVISIBLE.search(s)  # refused by design, with its position (found on a
-    # fresh clone: an outcome of one byte order mark, U+FEFF, a format character)
-)
+).filter(_accepted_text)
 VISIBLE_HOSTILE = [h for h in HOSTILE if h.strip() and h.isprintable() and h != "\u202e"]
 hostile_text = st.one_of(text, st.sampled_from(VISIBLE_HOSTILE))
 competency = st.sampled_from(["strategic-thinking", "delegation", "feedback-practice"])
