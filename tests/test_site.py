@@ -1284,6 +1284,15 @@ def test_a_build_leaves_nothing_frozen_for_the_collector(project, site):
     gc.collect(0)
     assert gc.get_freeze_count() == 0
     assert len(gc.callbacks) == len(set(map(id, gc.callbacks)))  # one callback, not one a build
+    # a build that fails after the library is frozen gives it back at once
+    project.write(
+        "failing_hook.py", "def on_post_page(output, **kwargs):\n    raise OSError('no room')\n"
+    )
+    config = (project.root / "mkdocs.yml").read_text(encoding="utf-8")
+    project.write("mkdocs.yml", config + "hooks:\n  - failing_hook.py\n")
+    with pytest.raises(OSError, match="no room"):
+        site()
+    assert gc.get_freeze_count() == 0
 
 
 EXIT_WATCH = """

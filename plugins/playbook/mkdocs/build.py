@@ -688,7 +688,7 @@ class SiteBuild:
         if self.index_source is not None:
             self.index_source.close()
             self.index_source = None
-        gc.unfreeze()
+        _thaw_now()
         self.session.forget()
 
     def _cache_folder(self, config: Any) -> Path | None:
@@ -793,8 +793,12 @@ def _thaw_at_next_collection() -> None:
 
 def _thaw_callback(phase: str, _info: dict[str, int]) -> None:
     if phase == "start" and _thaw["pending"] and not sys.is_finalizing():
-        _thaw["pending"] = False
-        gc.unfreeze()
+        _thaw_now()
+
+
+def _thaw_now() -> None:
+    _thaw["pending"] = False
+    gc.unfreeze()
 
 
 def _niced(job: Callable[..., T], *args: Any) -> T:
