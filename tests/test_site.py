@@ -1359,6 +1359,37 @@ def test_related_never_repeats_an_item_linked_by_a_closer_relation(project, site
     assert groups["Related"] == [("Circle milestones", ITEM_PAGES["circle-milestones"])]
 
 
+def _top_of_nav(out: Path, url: str) -> dict[str, tuple[bool, str]]:
+    """The primary nav's top entries on the page at url: name -> (a section?, its link)."""
+    nav = page(out, url).find("nav", "md-nav--primary").find("ul", "md-nav__list")
+    entries = {}
+    for li in nav.elements():
+        first = next(e for e in li.elements() if e.tag in ("a", "label"))
+        entries[first.text()] = ("md-nav__item--nested" in li.classes, first.attrs.get("href", ""))
+    return entries
+
+
+def test_a_nav_made_from_the_folders_lists_the_competencies_as_one_link(project, site):
+    """With no `nav:` in mkdocs.yml, MkDocs makes a section of each folder: competencies/
+    holds one page of the nav (its hubs are outside it), which would be a section named
+    Competencies with one link named Competencies. It is a link, on every page (pages
+    outside the nav get a cached copy); the site's own one-page folder stays a section."""
+    project.write(
+        "mkdocs.yml", MKDOCS_YML.replace("  - playbook\n", "  - playbook:\n      pdf: false\n")
+    )
+    project.write("content/team/index.md", "# Our team\n")
+    out = site()
+    for url, competencies in (
+        ("", "competencies/"),
+        (ITEM_PAGES["peer-circles"], "../../competencies/"),
+        (HUBS["delegation"], "../"),
+    ):
+        top = _top_of_nav(out, url)
+        assert top["Competencies"] == (False, competencies), (url, top)
+        assert top["Team"][0], (url, top)
+        assert top["Library"][0], (url, top)  # four pages: a section, as MkDocs made it
+
+
 def test_the_table_of_contents_lists_the_structured_sections_in_page_order(project, site):
     out = site()
     url = ITEM_PAGES["peer-circles"]

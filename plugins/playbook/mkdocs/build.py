@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 from markupsafe import Markup, escape
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
 
@@ -276,6 +277,30 @@ class SiteBuild:
             "options to use it instead)"
         )
         return found
+
+    # ------------------------------------------------------------------ nav
+
+    def navigation(self, nav: Navigation, config: Any) -> Navigation:
+        """Kept for the pages outside it (see nav.py). In a nav MkDocs made from the folders
+        (no `nav:` in mkdocs.yml), a folder of ours that holds a single page of the nav
+        (competencies/: its hubs are outside the nav) would be a section of one link, both
+        named "Competencies": the page stands in the section's place. The site's own
+        sections, and a nav written in mkdocs.yml, are left as they are."""
+        if config.nav is None:
+            nav.items = [self._unfolded(item) for item in nav.items]
+        self.nav = nav
+        return nav
+
+    def _unfolded(self, item: Any) -> Any:
+        if not isinstance(item, Section):
+            return item
+        children = item.children = [self._unfolded(child) for child in item.children]
+        if len(children) != 1 or not children[0].is_page:
+            return item
+        if children[0].file.src_uri not in self.pages:
+            return item
+        children[0].parent = item.parent
+        return children[0]
 
     # ------------------------------------------------------------------ files
 

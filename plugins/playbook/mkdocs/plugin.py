@@ -58,8 +58,7 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
     @event_priority(-100)  # last: the nav as every plugin left it
     def on_nav(self, nav: Any, *, config: Any, files: Files) -> Any:
         assert self.build is not None
-        self.build.nav = nav
-        return nav
+        return self.build.navigation(nav, config)
 
     def on_page_read_source(self, *, page: Page, config: Any) -> str | None:
         assert self.build is not None
