@@ -33,7 +33,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from ..core.cache import DiskCache
@@ -682,7 +682,7 @@ class PdfWriter:
         parts_total, pdfs_total = len(tasks), len(wanted)
         told = progress or (lambda *_: None)
         with _Pool(
-            (str(site_dir), base_url, cache, salt, engine),
+            _RendererArgs(str(site_dir), base_url, cache, salt, engine),
             workers,
             len(tasks) + len(wanted),
             stats,
@@ -745,16 +745,24 @@ class PdfWriter:
             out.write(data)
 
 
+class _RendererArgs(NamedTuple):
+    """What a renderer (see _Renderer) is made with: in each worker, or in this process."""
+
+    site_dir: str
+    base_url: str
+    cache: DiskCache
+    salt: str
+    engine: str
+
+
 class _Pool:
     """Where parts are laid out and PDFs put together: this process when there is little to
     do (a preview's edit), else a pool of worker processes, each parsing fonts and
     stylesheets once for all its tasks."""
 
-    def __init__(
-        self, args: tuple[str, str, DiskCache, str, str], workers: int, tasks: int, stats: PdfStats
-    ) -> None:
-        self.args = args  # a renderer's: the site, its base URL, the cache, the salt, the engine
-        least = MIN_DOCUMENTS_PER_WORKER if args[4] == "weasyprint" else MIN_PRINTS_PER_WORKER
+    def __init__(self, args: _RendererArgs, workers: int, tasks: int, stats: PdfStats) -> None:
+        self.args = args
+        least = MIN_DOCUMENTS_PER_WORKER if args.engine == "weasyprint" else MIN_PRINTS_PER_WORKER
         self.workers = min(workers, max(1, tasks // least))
         stats.workers = self.workers
         self.pool: Any = None
@@ -774,7 +782,7 @@ class _Pool:
             # every worker)
             import pikepdf  # noqa: F401  imported once, here, not by each worker after the fork
 
-            if self.args[4] == "weasyprint":
+            if self.args.engine == "weasyprint":
                 import weasyprint  # noqa: F401
 
             self.pool = ProcessPoolExecutor(
@@ -797,7 +805,7 @@ class _Pool:
         a few PDFs, and a worker that is done takes the next chunk."""
         if not tasks:
             return
-        if not self.checked and self.args[4] == "weasyprint":  # once, before the workers
+        if not self.checked and self.args.engine == "weasyprint":  # once, before the workers
             self.checked = True  # fork: they inherit what it loaded
             self.stats.slow_fonts = subsets_fonts_slowly()
         # PDFs with a cover apart from the rest, so that a chunk's covers, which are laid
