@@ -106,6 +106,11 @@ class DiskCache:
             return cls(None, 0)
         return cls(folder / name, limit_mb * 2**20)
 
+    @property
+    def usable(self) -> bool:
+        """Whether entries are kept on disk: there is a folder, and no write to it failed."""
+        return self.folder is not None and not self.failed
+
     def _path(self, key: str, suffix: str = ENTRY) -> Path:
         assert self.folder is not None
         return self.folder / f"{key}{suffix}"

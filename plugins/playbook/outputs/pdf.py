@@ -224,18 +224,28 @@ class _Task:
     item_id: str
 
 
+class _Part(NamedTuple):
+    """A laid-out part as a PDF put together takes it: its outline label, key and size, and
+    its PDF, or b"" when it is to be read from the disk cache, where the build put it: the
+    build does not hold every part it laid out until the PDFs are put together."""
+
+    label: str
+    key: str
+    size: int
+    data: bytes
+
+
 @dataclass(frozen=True)
 class _Assembly:
     """One PDF to put together from laid-out parts: its key and title; the cover (HTML with
-    page marks, or None) and the cover's base URL and item; each part's outline label and
-    PDF."""
+    page marks, or None) and the cover's base URL and item; its parts."""
 
     key: str
     title: str
     cover: str | None
     cover_url: str
     item_id: str
-    parts: tuple[tuple[str, bytes], ...]
+    parts: tuple[_Part, ...]
 
 
 Result = tuple[str, bytes, dict[str, list[str]]]  # key, PDF, refused URLs by item
@@ -350,7 +360,19 @@ class _Renderer:
             a cover is counted, then put in: 0.3 ms an opening saved each time."""
             return pikepdf.open(io.BytesIO(data))
 
-        parts = [[opened(data) for _label, data in job.parts] for job in assemblies]
+        @functools.cache
+        def stored(key: str) -> bytes:
+            found = self.cache.get(key)
+            if found is None:
+                raise PdfError(
+                    f"a part laid out by this build is no longer in the cache folder "
+                    f"{self.cache.folder} (deleted during the build?): build again"
+                )
+            return found[0]
+
+        parts = [
+            [opened(part.data or stored(part.key)) for part in job.parts] for job in assemblies
+        ]
         with_cover = [n for n, job in enumerate(assemblies) if job.cover is not None]
         covers = dict(
             zip(
@@ -393,8 +415,8 @@ class _Renderer:
             with out.open_outline() as outline:
                 outline.root.append(pikepdf.OutlineItem("Cover and contents", 0))
                 outline.root.extend(
-                    pikepdf.OutlineItem(label, start)
-                    for (label, _data), start in zip(job.parts, starts, strict=True)
+                    pikepdf.OutlineItem(part.label, start)
+                    for part, start in zip(job.parts, starts, strict=True)
                 )
         sizes = tuple(
             (float(box.width), float(box.height))
@@ -559,7 +581,7 @@ def _size(task: _Task | _Assembly) -> int:
     """A task's work, roughly: the length of what it lays out."""
     if isinstance(task, _Task):
         return len(task.html)
-    return len(task.cover or "") + sum(len(data) for _label, data in task.parts) // 8
+    return len(task.cover or "") + sum(part.size for part in task.parts) // 8
 
 
 def _chunks(tasks: Sequence[_Task | _Assembly], count: int) -> list[list[_Task | _Assembly]]:
@@ -669,15 +691,16 @@ class PdfWriter:
                 sources.setdefault(part_key, (html, url, item_id))
             by_key[key] = [job]
             wanted[key] = (job, cover, cover_url, [label for label, *_ in parts], part_keys)
-        # the parts of the PDFs to put together: from memory or the disk, else laid out
-        parts_found: dict[str, tuple[bytes, dict[str, list[str]]]] = {}
+        # the parts of the PDFs to put together: from memory or the disk, else laid out;
+        # by key, the PDF (b"": in the disk cache), its size and what its fetcher refused
+        parts_found: dict[str, tuple[bytes, int, dict[str, list[str]]]] = {}
         tasks: list[_Task] = []
         for part_key, (html, url, item_id) in sources.items():
             entry = find(part_key)
             if entry is None:
                 tasks.append(_Task(part_key, html, url, item_id))
             else:
-                parts_found[part_key] = entry
+                parts_found[part_key] = (entry[0], len(entry[0]), entry[1])
         sources.clear()
         parts_total, pdfs_total = len(tasks), len(wanted)
         told = progress or (lambda *_: None)
@@ -689,10 +712,12 @@ class PdfWriter:
         ) as pool:
             pool.before_workers = before_workers
             for key, data, refused in pool.run(tasks):
-                parts_found[key] = (data, refused)
                 if keep:
                     used[key] = (data, refused)
                 cache.put(key, data, refused)
+                # on disk, it is read from there when its PDFs are put together
+                on_disk = not keep and cache.usable
+                parts_found[key] = (b"" if on_disk else data, len(data), refused)
                 stats.laid_out += 1
                 told(stats, parts_total, pdfs_total)
             tasks.clear()  # their HTML is not needed any more
@@ -704,14 +729,15 @@ class PdfWriter:
                     cover_url,
                     job.items[0],
                     tuple(
-                        (label, parts_found[k][0]) for label, k in zip(labels, keys, strict=True)
+                        _Part(label, k, size=parts_found[k][1], data=parts_found[k][0])
+                        for label, k in zip(labels, keys, strict=True)
                     ),
                 )
                 for key, (job, cover, cover_url, labels, keys) in wanted.items()
             ]
             for key, data, refused in pool.run(assemblies):
                 for part_key in wanted[key][4]:  # what a part's fetcher refused, the PDF reports
-                    for item_id, urls in parts_found[part_key][1].items():
+                    for item_id, urls in parts_found[part_key][2].items():
                         refused.setdefault(item_id, []).extend(urls)
                 file = cache.put(key, data, refused, apart=True)
                 publish(by_key[key], refused, data, None if keep else file)
