@@ -486,6 +486,28 @@ def test_a_part_gone_from_the_cache_during_the_build_stops_it_and_says_so(
     assert "Traceback" not in said
 
 
+def test_a_part_gone_from_the_cache_in_the_second_process_is_laid_out_again(
+    project, caplog, monkeypatch
+):
+    """The same, in the second process that makes the PDFs beside the templates: the build
+    does what it did not, laying the part out again."""
+    _fork_beside_threads(monkeypatch)
+    build_process = os.getpid()
+    here = []  # what the build's own process put together (the second process's is not seen)
+    original = pdf._Renderer.assemble
+
+    def delete_the_cache_there(self, assemblies):
+        if os.getpid() != build_process:
+            shutil.rmtree(project.root / ".cache/playbook/pdf", ignore_errors=True)
+        here.extend(job.key for job in assemblies)
+        return original(self, assemblies)
+
+    monkeypatch.setattr(pdf._Renderer, "assemble", delete_the_cache_there)
+    site, line = _build(project.root, caplog)
+    assert len(here) == 3 and _counts(line) == (3, 0)
+    assert all(data.startswith(b"%PDF-") for data in _pdfs(site).values())
+
+
 def test_the_ci_workflow_keeps_the_cache_folder():
     import yaml
     from playbook.mkdocs.config import PlaybookConfig
