@@ -150,7 +150,7 @@ class DiskCache:
         self, key: str, data: bytes, notes: dict[str, list[str]], apart: bool = False
     ) -> Path | None:
         """Keep an entry; put `apart`, its data file (see `file`), or None if none was kept."""
-        if self.folder is None or self.failed:
+        if not self.usable:
             return None
         meta: dict[str, Any] = {"sha256": hashlib.sha256(data).hexdigest(), "refused": notes}
         try:
@@ -171,7 +171,7 @@ class DiskCache:
     def _entry(self, key: str) -> tuple[dict[str, Any], bytes, dict[str, list[str]]] | None:
         """An entry's record, data (empty if kept apart) and notes; None if there is none,
         and none that reads as an entry (then it is deleted)."""
-        if self.folder is None or self.failed:
+        if not self.usable:
             return None
         raw = _read_inside(self._path(key), self.limit)
         if raw is None:
@@ -201,7 +201,7 @@ class DiskCache:
     def trim(self) -> None:
         """Delete the least recently used entries (each with its data file, which counts in
         its size) and leftover partial writes until the folder holds at most `limit` bytes."""
-        if self.folder is None or self.failed or not self.folder.is_dir():
+        if not self.usable or not self.folder.is_dir():
             return
         entries: dict[str, list[float]] = {}  # key -> [last used, bytes]
         stale = time.time() - 3600
