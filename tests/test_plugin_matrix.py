@@ -16,7 +16,9 @@ assertion per plugin that it did its job, on the item pages where it applies:
 - rss (mkdocs-rss-plugin): the feed lists the item pages, dated by their git commit;
 - git-revision-date-localized: an item page shows its file's commit date, not today's;
 - redirects (mkdocs-redirects): redirect pages to a hand-written page and to an item page;
-- minify (mkdocs-minify-plugin): the item page's HTML is minified, its chips kept;
+- minify (mkdocs-minify-plugin): the item page's HTML is minified, its chips kept; listed
+  before ours and dropping HTML comments too, with either search (our pages are finished
+  before any other plugin's on_post_page); a hook that drops them earlier is named;
 - awesome-nav (mkdocs-awesome-nav): the nav of .nav.yml, on an item page too;
 - macros (mkdocs-macros-plugin): a macro in a hand-written page is expanded;
 - blog (Material's): the post page exists;
@@ -369,3 +371,58 @@ def test_i18n_is_refused_in_words(project: Project, caplog) -> None:
     said = caplog.text
     assert "cannot work beside `i18n`" in said and "drops every page" in said
     assert "Traceback" not in said
+
+
+# A minifier that drops HTML comments, listed before ours (its pages are finished first)
+MINIFY_FIRST = (
+    "  - minify:\n      minify_html: true\n      htmlmin_opts:\n        remove_comments: true\n"
+)
+
+
+def _searched_by(yml: str, search: str) -> str:
+    return yml.replace("      pdf: false\n", f"      pdf: false\n      search: {search}\n")
+
+
+@pytest.mark.parametrize("search", ["pagefind", "material"])
+def test_a_minifier_listed_before_ours_gets_the_item_pages_whole(
+    search: str, project: Project, caplog, monkeypatch
+) -> None:
+    """With Material's search, the parts of a page its index must not read as the page's text
+    (an item's fields, facts and cross-links) wait in HTML comments until the page is finished.
+    A plugin listed before ours finishes the page first: it must get them in place, or a
+    minifier that drops comments deletes them from the site without a word."""
+    monkeypatch.chdir(project.root)
+    project.write("mkdocs.yml", _searched_by(mkdocs_yml(before=MINIFY_FIRST), search))
+    with caplog.at_level(logging.INFO):
+        site = build_site(project.root, strict=True)
+    noisy = [r for r in caplog.records if r.levelno >= logging.WARNING or r.exc_info]
+    assert noisy == [], [f"{r.name}: {r.getMessage()}" for r in noisy]
+    item_minified(site)
+    assert_item_pages_are_ours(site)
+    for url in CHIPS:
+        html_text = page_html(site, url)
+        assert "<section class=pb-fields>" in html_text, f"/{url} lost its fields"
+        assert "playbook:later" not in html_text
+
+
+def test_a_plugin_that_drops_the_held_back_parts_is_named(project: Project, caplog) -> None:
+    """A hook that rewrites the page's content after ours, dropping HTML comments, leaves the
+    held-back parts nowhere to go: the build says, once, which pages lost them and why."""
+    project.write(
+        "strip_comments.py",
+        "import re\n\n\n"
+        "def on_page_context(context, page, config, nav):\n"
+        "    page.content = re.sub(r'<!--.*?-->', '', page.content or '', flags=re.S)\n"
+        "    return context\n",
+    )
+    project.write("mkdocs.yml", _searched_by(mkdocs_yml(), "material"))
+    with caplog.at_level(logging.WARNING):
+        build_site(project.root, strict=False, hooks=["strip_comments.py"])
+    warned = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warned) == 1, warned  # one warning for the build, not one a page
+    said = warned[0]
+    assert "miss the parts held back" in said, said
+    for path in ("case_studies/hospital-circles.md", "playbooks/peer-circles.md"):
+        assert path in said, said
+    assert "comments that mark their places were removed" in said and "search: pagefind" in said
+    assert "Traceback" not in caplog.text

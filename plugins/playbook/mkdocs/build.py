@@ -205,6 +205,7 @@ class SiteBuild:
         self.items: dict[str, Item] = {}  # src_uri -> item
         self.pages: dict[str, GeneratedPage] = {}  # src_uri -> generated page
         self.pending: dict[str, tuple[str, ...]] = {}  # deferred fragments, until post_page
+        self.lost: list[str] = []  # pages whose fragments' markers another plugin removed
         # our pages (and the export, last) in a second process (see _render_ahead)
         self.ahead: Ahead[Rendered | Export | list[str]] = Ahead()
         # the PDF stage, in a second process while the templates render (see _pdfs_ahead)
@@ -576,18 +577,45 @@ class SiteBuild:
         self.indexing_ahead = self.indexing is not None
 
     def post_page(self, page: Page, output: str, config: Any) -> str:
+        """The page made whole, before any other plugin's on_post_page (see plugin.py): the
+        parts held back from Material's search in their places, so that a plugin listed
+        before ours (a minifier that drops HTML comments) gets the page as it is published."""
         if not self.pdfs_started:
             self.pdfs_started = True
             self._pdfs_ahead(config)
         self.pdfs.receive()  # says the PDF stage's progress, if it told any
         later = self.pending.pop(page.file.src_uri, None)
         if later is not None:
-            output = fill_in(output, later)
-        if self.index_source is not None and page.file.src_uri in self.session.indexed:
-            output = self.index_source.take(page.url, output)
+            lost: list[int] = []
+            output = fill_in(output, later, lost)
+            if lost:
+                item = self.items.get(page.file.src_uri)
+                self.lost.append(item.path if item is not None else f"/{page.url}")
         if self.banner:
             output = with_banner(output, self.banner)
         return output
+
+    def indexed_page(self, page: Page, output: str) -> str:
+        """What Pagefind reads of the page, as the plugins listed before ours left it."""
+        if self.index_source is not None and page.file.src_uri in self.session.indexed:
+            output = self.index_source.take(page.url, output)
+        return output
+
+    def _say_lost(self) -> None:
+        if not self.lost:
+            return
+        shown = ", ".join(self.lost[:10]) + (
+            f" and {len(self.lost) - 10} more" if self.lost[10:] else ""
+        )
+        log.warning(
+            "%d page(s) miss the parts held back from Material's search (fields, facts, "
+            "cross-links): %s. The HTML comments that mark their places were removed by a "
+            "plugin or hook that changed the pages' content after the playbook plugin: keep "
+            "HTML comments in it, or use `search: pagefind` (the default), which holds "
+            "nothing back.",
+            len(self.lost),
+            shown,
+        )
 
     # ------------------------------------------------------------------ data out
 
@@ -597,6 +625,7 @@ class SiteBuild:
 
     def finish(self, config: Any) -> None:
         """After every page is written: PDFs and the export."""
+        self._say_lost()
         if self.ahead.taken:
             log.info("pages: %d rendered ahead by a second process", self.ahead.taken)
         warnings = self.ahead.take(PARSED_JOB)  # kept by the second process, if it ran

@@ -78,9 +78,16 @@ class PlaybookPlugin(BasePlugin[PlaybookConfig]):
         assert self.build is not None
         return self.build.env(env, config)
 
-    def on_post_page(self, output: str, *, page: Page, config: Any) -> str:
+    @event_priority(100)  # first: every other plugin gets the page whole
+    def _whole_page(self, output: str, *, page: Page, config: Any) -> str:
         assert self.build is not None
         return self.build.post_page(page, output, config)
+
+    def _indexed_page(self, output: str, *, page: Page, config: Any) -> str:
+        assert self.build is not None
+        return self.build.indexed_page(page, output)
+
+    on_post_page = CombinedEvent(_whole_page, _indexed_page)
 
     def _finish(self, *, config: Any) -> None:
         assert self.build is not None

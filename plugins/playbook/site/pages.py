@@ -74,10 +74,18 @@ class PdfDocument(NamedTuple):
     parts: tuple[tuple[str, str, str, str], ...]
 
 
-def fill_in(html: str, later: Sequence[str]) -> str:
+def fill_in(html: str, later: Sequence[str], lost: list[int] | None = None) -> str:
+    """`html` with each deferred fragment at its marker; the numbers of those whose marker
+    is not there are added to `lost`."""
     # last first: a fragment deferred inside another was rendered, so numbered, before it
     for index in range(len(later) - 1, -1, -1):
-        html = html.replace(LATER.format(index), later[index], 1)
+        marker = LATER.format(index)
+        at = html.find(marker)
+        if at < 0:
+            if lost is not None:
+                lost.append(index)
+            continue
+        html = html[:at] + later[index] + html[at + len(marker) :]
     return html
 
 
