@@ -667,8 +667,9 @@ class SiteBuild:
                 return
             log.info(
                 "search: Pagefind started again after the pages: %d of them were not as "
-                "their content gave them (a plugin changed them after it, or the theme "
-                "printed another heading or language)",
+                "their content gave them (a plugin listed before `- playbook` in mkdocs.yml "
+                "changed them, a minifier perhaps, or the theme printed another heading or "
+                "language); a plugin listed after it changes pages once Pagefind has them",
                 source.rewritten,
             )
             self.indexing.stop()
