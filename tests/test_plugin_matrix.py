@@ -21,7 +21,8 @@ assertion per plugin that it did its job, on the item pages where it applies:
   before any other plugin's on_post_page); a hook that drops them earlier is named;
 - minify-html (mkdocs-minify-html-plugin, compiled): the same, after ours and before it;
 - awesome-nav (mkdocs-awesome-nav): the nav of .nav.yml, on an item page too;
-- macros (mkdocs-macros-plugin): a macro in a hand-written page is expanded;
+- macros (mkdocs-macros-plugin): a macro in a hand-written page is expanded, and never one
+  in an item's text (test_macros_never_runs_what_a_contributor_wrote);
 - blog (Material's): the post page exists;
 - tags (Material's): the tags index lists a tagged page.
 
@@ -437,3 +438,22 @@ def test_a_plugin_that_drops_the_held_back_parts_is_named(project: Project, capl
         assert path in said, said
     assert "comments that mark their places were removed" in said and "search: pagefind" in said
     assert "Traceback" not in caplog.text
+
+
+def test_macros_never_runs_what_a_contributor_wrote(project: Project, monkeypatch) -> None:
+    """mkdocs-macros renders each page's Markdown as a Jinja template, unsandboxed: in a case
+    study, `{{ ... }}` would run whatever its author wrote inside the build (a pull request's
+    CI job, with its secrets). The library's items are text; the site's own pages still
+    expand their macros."""
+    monkeypatch.chdir(project.root)
+    case = CASES["macros"]
+    project.write("mkdocs.yml", case.yml)
+    for relative, text in case.files.items():
+        project.write(relative, text)
+    source = project.root / "case_studies" / "hospital-circles.md"
+    probe = "Probe {{ 6 * 7 }} {{ config.site_name }} {{ range(3) | list }}"
+    source.write_text(source.read_text(encoding="utf-8") + f"\n{probe}\n", encoding="utf-8")
+    site = build_site(project.root, strict=True)
+    shown = re.search(r"Probe [^<]*", page_html(site, CASE_PAGE))
+    assert shown is not None and shown.group(0).strip() == probe, shown
+    macro_expanded(site)

@@ -448,8 +448,13 @@ class SiteBuild:
 
     def markdown(self, page: Page, markdown: str) -> str:
         """The contributor-HTML filter is on for items (and for hand-written pages with
-        `clean_pages`) while their Markdown is converted."""
+        `clean_pages`) while their Markdown is converted. An item's text is never code:
+        mkdocs-macros would render its Markdown as a Jinja template, unsandboxed, after this
+        (`{{ ... }}` in a case study run by the build); macros' own per-page switch turns it
+        off for items."""
         item = self.items.get(page.file.src_uri)
+        if item is not None:
+            page.meta["render_macros"] = False
         self.session.markup.active = item is not None or (
             self.options.clean_pages and page.file.src_uri not in self.pages
         )
