@@ -409,6 +409,34 @@ def test_links_and_images_may_not_leave_the_repository(problems_of, body, where,
     )
 
 
+@pytest.mark.parametrize(
+    ("body", "where", "words"),
+    [
+        ('--8<-- ".git/config"\n', (21, 1), "'--8<--' takes another file's text"),
+        ("Intro.\n\n  -8<-\n  mkdocs.yml\n  -8<-\n", (23, 3), "pymdownx.snippets"),
+        ('```ini\n--8<-- "../secrets.env"\n```\n', (22, 1), "pymdownx.snippets"),
+        ('Text {% include "../.env" %}\n', (21, 6), "'{% include' takes"),
+        ('{%-\n  include-markdown "/etc/passwd" %}\n', (21, 1), "mkdocs-include-markdown"),
+    ],
+)
+def test_an_item_may_not_take_in_another_files_text(problems_of, body, where, words):
+    """pymdownx.snippets and mkdocs-include-markdown-plugin, on a site that uses them, would
+    publish the file an item names: refused where it is written (snippets reads lines before
+    Markdown, so inside code blocks too)."""
+    problems = [p for p in body_problems(problems_of, body) if p.severity == "error"]
+    problem = located(problems, *where)
+    assert words in problem.message, problem
+    assert problem.hint.startswith("an item's text is its own")
+
+
+def test_snippets_written_as_text_and_hand_written_pages_are_left_alone(problems_of):
+    # snippets' own escape (a `;` before the marker) and the marker inside a line are text
+    body = ';--8<-- "x.md"\n\nScissors -8<- in a sentence, and {{ include }}.\n'
+    assert [p for p in body_problems(problems_of, body) if p.severity == "error"] == []
+    # a hand-written page is the site's own: its snippets are its maintainers' choice
+    assert problems_of("content/guide.md", '# Guide\n\n--8<-- "content/part.md"\n') == []
+
+
 def test_ordinary_links_and_links_in_code_are_fine(project):
     project.write(
         "case_studies/hospital-circles.md",

@@ -197,6 +197,30 @@ def test_a_hand_written_page_keeps_its_images_from_elsewhere(project):
     assert "https://cdn.example.com/logo.png" in (site / "about/index.html").read_text()
 
 
+def test_an_item_cannot_publish_a_file_through_snippets(project, monkeypatch):
+    """On a site that uses pymdownx.snippets (Material's documentation does), a case study
+    line `--8<-- "secret.env"` would put that project file's text on its page. The check and
+    the strict build refuse it, with its place; the site's own pages keep their snippets."""
+    monkeypatch.chdir(project.root)  # snippets reads paths from where `mkdocs build` runs
+    project.write(
+        "mkdocs.yml",
+        MKDOCS_YML.replace("  - playbook\n", "  - playbook:\n      pdf: false\n")
+        + "markdown_extensions:\n  - pymdownx.snippets\n",
+    )
+    project.write("secret.env", "TOKEN=do-not-publish\n")
+    project.write("content/part.md", "Shared words from the site.\n")
+    project.write("content/guide.md", '# Guide\n\n--8<-- "content/part.md"\n')
+    _body(project, 'The log:\n\n--8<-- "secret.env"\n')
+    code, said = check(project)
+    assert code == 1 and "case_studies/hospital-circles.md:" in said, said
+    assert "takes another file's text into the page" in said
+    assert not builds(project)
+    _body(project, "The log, pasted: nothing to hide.\n")
+    site = build_site(project.root, strict=True)
+    assert "Shared words from the site." in (site / "guide/index.html").read_text()
+    assert not [p for p in site.rglob("*.html") if "do-not-publish" in p.read_text()]
+
+
 def test_a_full_disk_is_one_line_and_no_traceback(project, monkeypatch, caplog):
     import errno
 

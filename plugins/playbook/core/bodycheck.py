@@ -179,6 +179,42 @@ def check_body(
     return problems
 
 
+# What takes another file's text into a page on sites that use pymdownx.snippets (a line that
+# starts with `--8<--`, inside code blocks too: snippets reads the lines before Markdown does)
+# or mkdocs-include-markdown-plugin (`{% include "..." %}`, `{% include-markdown "..." %}`)
+_INCLUDE = re.compile(
+    r"^[ \t]*(?P<snippets>-+8<-+)|(?P<include>\{%-?\s*include(?:-markdown)?)\b", re.M
+)
+_INCLUDERS = {"snippets": "pymdownx.snippets", "include": "mkdocs-include-markdown-plugin"}
+
+
+def check_includes(body: str, path: str, body_line: int) -> list[Problem]:
+    """An item's text is its own. A site's Markdown extensions and plugins may take other
+    files' text into its pages: in an item, that would publish whatever file its author
+    named (the project's settings, a CI job's credentials in .git/config). Refused, where it
+    is written; a hand-written page is the site's own and is not checked."""
+    if "8<" not in body and "{%" not in body:
+        return []
+    problems = []
+    for found in _INCLUDE.finditer(body):
+        group = found.lastgroup or ""
+        line, col = _where(body, found.start(group), body_line)
+        problems.append(
+            Problem(
+                path,
+                line,
+                col,
+                f"'{found.group(group)}' takes another file's text into the page on a site "
+                f"that uses {_INCLUDERS[group]}",
+                "an item's text is its own: paste the text in, or link to the file with a "
+                "relative link",
+            )
+        )
+        if len(problems) >= MAX_PER_FILE:
+            break
+    return problems
+
+
 # What Markdown is given at most: its parser recurses into nested blocks and rescans long
 # runs of brackets, so past these a body could hang or crash a build. Far above real items.
 MAX_BODY = 500_000  # characters

@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import unquote
 
-from .bodycheck import check_body
+from .bodycheck import check_body, check_includes
 from .frontmatter import (
     MAX_YAML_FILE_BYTES,
     Document,
@@ -736,6 +736,8 @@ def _read(
             body = check_body(document.body, document.path, document.body_line, hosts, links)
             if not filtered:
                 body = [p for p in body if p.severity == "error"]
+            if item is not None or must:
+                body += check_includes(document.body, document.path, document.body_line)
     result = (document, item, item_problems, body, links)
     if cache is not None and signature:
         cache[file] = (signature, result)
